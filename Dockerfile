@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# One image for every fanout service; the command picks the service:
+#   fanout consume email | fanout consume inventory | fanout consume analytics | fanout monitor
+# (compose.yaml and the ECS task definitions in infra/terraform set it).
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# --- build: install the project and its dependencies into a virtualenv without pip ------------
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY fanout ./fanout
+COPY consumers ./consumers
+COPY producer ./producer
+COPY monitor ./monitor
+RUN python -m venv --without-pip /opt/fanout \
+    && pip install --no-cache-dir --python /opt/fanout/bin/python .
+
+# --- runtime: the virtualenv only, run by an unprivileged user ---------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+ENV PATH=/opt/fanout/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+RUN groupadd --system --gid 10001 fanout \
+    && useradd --system --uid 10001 --gid fanout --home-dir /var/lib/fanout --no-create-home \
+        --shell /usr/sbin/nologin fanout \
+    && install --directory --owner=fanout --group=fanout /var/lib/fanout
+COPY --from=build /opt/fanout /opt/fanout
+# Services keep their SQLite files here (relative database URLs); mount a volume when the root
+# filesystem is read-only.
+WORKDIR /var/lib/fanout
+USER 10001:10001
+# /healthz of a consumer (FANOUT_CONSUMER_HEALTH_PORT, 8080) or the monitor (FANOUT_MONITOR_METRICS_PORT, 9102).
+EXPOSE 8080 9102
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-m", "fanout.healthcheck"]
+CMD ["fanout", "--help"]

@@ -1,0 +1,1 @@
+"""Consumer services (email, inventory, analytics) and the runtime they run on."""

@@ -1,0 +1,1 @@
+"""The consumer runtime: poller → dispatcher → handlers, with retry, heartbeat and dead-lettering."""

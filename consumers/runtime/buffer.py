@@ -1,0 +1,58 @@
+"""The bounded hand-over between pollers and the dispatcher: backpressure for receiving.
+
+A poller reserves free slots *before* it receives and asks SQS for no more messages than it
+reserved, so a full buffer stops polling and a received message never waits outside the buffer
+(where shutdown could not find it to release it).
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from consumers.runtime.message import ReceivedMessage
+
+
+class MessageBuffer:
+    """Received messages waiting for a handler slot; at most `size` held or reserved at once."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._queue: asyncio.Queue[ReceivedMessage] = asyncio.Queue()
+        self._reserved = 0
+        self._changed = asyncio.Event()
+
+    @property
+    def free(self) -> int:
+        return self._size - self._queue.qsize() - self._reserved
+
+    @asynccontextmanager
+    async def reserve(self) -> AsyncIterator[int]:
+        """Wait for free slots and hold them (yields how many) until the block ends."""
+        while self.free <= 0:
+            self._changed.clear()
+            await self._changed.wait()
+        slots = self.free
+        self._reserved += slots
+        try:
+            yield slots
+        finally:
+            self._reserved -= slots
+            self._changed.set()
+
+    def put(self, messages: Sequence[ReceivedMessage]) -> None:
+        """Add messages received into a reservation (never blocks)."""
+        for message in messages:
+            self._queue.put_nowait(message)
+
+    async def get(self) -> ReceivedMessage:
+        message = await self._queue.get()
+        self._changed.set()
+        return message
+
+    def take_all(self) -> list[ReceivedMessage]:
+        """Empty the buffer (at shutdown: these were received but never started)."""
+        taken: list[ReceivedMessage] = []
+        while not self._queue.empty():
+            taken.append(self._queue.get_nowait())
+        self._changed.set()
+        return taken

@@ -1,0 +1,97 @@
+"""Dead-lettering: the original body and attributes go to the DLQ with the reason recorded.
+
+The body is sent byte-for-byte so a redrive replays the original. The runtime's attributes
+(fanout.contract.deadletter) always fit: the original attributes fill what is left of SQS's 10,
+contract attributes first; any that do not fit are named in the detail.
+"""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from consumers.runtime.acker import DeleteBatcher
+from consumers.runtime.broker import QueueBroker
+from consumers.runtime.message import ReceivedMessage
+from fanout.contract.deadletter import MAX_DETAIL_LENGTH, DeadLetterAttribute
+from fanout.contract.wire import CORRELATION_ID_ATTRIBUTE, EVENT_TYPE_ATTRIBUTE, EVENT_VERSION_ATTRIBUTE
+
+if TYPE_CHECKING:
+    from types_aiobotocore_sqs.type_defs import MessageAttributeValueTypeDef
+
+MAX_MESSAGE_ATTRIBUTES = 10
+CONTRACT_ATTRIBUTES = (EVENT_TYPE_ATTRIBUTE, EVENT_VERSION_ATTRIBUTE, CORRELATION_ID_ATTRIBUTE)
+
+Attributes = dict[str, "MessageAttributeValueTypeDef"]
+
+log = structlog.get_logger(__name__)
+
+
+def _string(value: str) -> "MessageAttributeValueTypeDef":
+    return {"DataType": "String", "StringValue": value}
+
+
+def _sendable(value: Mapping[str, Any]) -> "MessageAttributeValueTypeDef":
+    """A received attribute as SendMessage accepts it (SQS only supports scalar values)."""
+    sendable: MessageAttributeValueTypeDef = {"DataType": value["DataType"]}
+    if "StringValue" in value:
+        sendable["StringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        sendable["BinaryValue"] = value["BinaryValue"]
+    return sendable
+
+
+def dead_letter_attributes(
+    message: ReceivedMessage, reason: str, detail: str, source_queue: str, now: datetime | None = None
+) -> Attributes:
+    """The original message attributes plus the runtime's, within SQS's 10-attribute limit."""
+    budget = MAX_MESSAGE_ATTRIBUTES - len(DeadLetterAttribute)
+    names = sorted(message.message_attributes, key=lambda name: (name not in CONTRACT_ATTRIBUTES, name))
+    kept, dropped = names[:budget], names[budget:]
+    if dropped:
+        detail = f"{detail} (attributes not kept: {', '.join(dropped)})"
+    attributes: Attributes = {name: _sendable(message.message_attributes[name]) for name in kept}
+    attributes.update(
+        {
+            DeadLetterAttribute.REASON: _string(reason),
+            DeadLetterAttribute.DETAIL: _string(_truncate(detail or reason)),
+            DeadLetterAttribute.SOURCE_QUEUE: _string(source_queue),
+            DeadLetterAttribute.FIRST_SEEN: _string(message.first_received_at.isoformat()),
+            DeadLetterAttribute.RECEIVE_COUNT: {
+                "DataType": "Number",
+                "StringValue": str(message.receive_count),
+            },
+            DeadLetterAttribute.DEAD_LETTERED_AT: _string((now or datetime.now(UTC)).isoformat()),
+        }
+    )
+    return attributes
+
+
+def _truncate(text: str) -> str:
+    return text if len(text) <= MAX_DETAIL_LENGTH else text[: MAX_DETAIL_LENGTH - 1] + "…"
+
+
+class DeadLetterer:
+    """Sends a message to the DLQ and, only once that succeeded, deletes it from the source."""
+
+    def __init__(self, broker: QueueBroker, deletes: DeleteBatcher, source_queue: str) -> None:
+        self._broker = broker
+        self._deletes = deletes
+        self._source_queue = source_queue
+
+    async def dead_letter(self, message: ReceivedMessage, reason: str, detail: str) -> bool:
+        """True when the message is in the DLQ; False leaves it on the source queue for redelivery."""
+        attributes = dead_letter_attributes(message, reason, detail, self._source_queue)
+        try:
+            await self._broker.send_to_dlq(message.body, attributes)
+        except Exception as error:
+            log.error(
+                "dead-letter send failed; the message stays on its queue",
+                message_id=message.message_id,
+                reason=reason,
+                error=str(error),
+            )
+            return False
+        self._deletes.delete(message)
+        return True

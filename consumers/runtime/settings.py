@@ -1,0 +1,89 @@
+"""Consumer runtime settings from `FANOUT_CONSUMER_*` environment variables, validated at start-up."""
+
+import math
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field, NonNegativeFloat
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from consumers.runtime.backoff import MAX_VISIBILITY_S, Backoff, Explicit, Exponential, Fixed, Jitter, Linear
+
+RECEIVE_BATCH = 10  # SQS returns at most 10 messages per ReceiveMessage
+
+
+class RetryStrategy(StrEnum):
+    """The service-wide default backoff (a handler's @handles(retry=...) overrides it)."""
+
+    FIXED = "fixed"
+    LINEAR = "linear"
+    EXPONENTIAL = "exponential"
+    EXPLICIT = "explicit"
+
+
+class ConsumerSettings(BaseSettings):
+    """How a consumer polls, runs handlers, retries, drains and reports."""
+
+    model_config = SettingsConfigDict(env_prefix="FANOUT_CONSUMER_", extra="forbid")
+
+    concurrency: int = Field(default=10, ge=1, le=1000, description="Handlers running at once.")
+    buffer_size: int = Field(
+        default=10, ge=1, le=1000, description="Received messages waiting for a free handler slot."
+    )
+    wait_time_s: int = Field(default=20, ge=0, le=20, description="Long-poll wait (WaitTimeSeconds).")
+    delete_flush_interval_s: float = Field(
+        default=0.05, gt=0, le=1, description="Longest a finished message waits for its batched delete."
+    )
+    drain_timeout_s: float = Field(
+        default=30, ge=0, le=3600, description="Time in-flight handlers get to finish at shutdown."
+    )
+    handler_timeout_s: float = Field(
+        default=60, gt=0, le=MAX_VISIBILITY_S, description="Default handler timeout (a timeout is retried)."
+    )
+    heartbeat: bool = Field(default=True, description="Extend visibility while a handler runs.")
+    busy_retry_delay_s: int = Field(
+        default=5, ge=0, le=900, description="Delay before retrying an event another consumer is handling."
+    )
+
+    retry_strategy: RetryStrategy = RetryStrategy.EXPONENTIAL
+    retry_initial_s: NonNegativeFloat = Field(
+        default=2, description="fixed: the delay; linear and exponential: the first delay."
+    )
+    retry_step_s: NonNegativeFloat = Field(default=10, description="linear: added per attempt.")
+    retry_factor: float = Field(default=2, ge=1, description="exponential: multiplier per attempt.")
+    retry_delays_s: list[NonNegativeFloat] = Field(
+        default=[10, 30, 60, 300], min_length=1, description="explicit: one delay per attempt (JSON list)."
+    )
+    retry_cap_s: float = Field(default=900, ge=0, le=MAX_VISIBILITY_S)
+    retry_jitter: Jitter = Jitter.NONE
+
+    health_port: int = Field(default=8080, ge=0, le=65535, description="Health/metrics port; 0 = off.")
+    log_json: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    idempotency_url: str = Field(
+        default="",
+        pattern=r"^$|^(sqlite|postgresql|postgres)://",
+        description="sqlite:///path.db or postgresql://...; empty = no idempotency store.",
+    )
+
+    @property
+    def pollers(self) -> int:
+        """One long-poll loop per 10 handler slots, so receiving keeps up with the handlers."""
+        return math.ceil(self.concurrency / RECEIVE_BATCH)
+
+    def default_backoff(self) -> Backoff:
+        """The backoff for handlers that do not name their own."""
+        cap_s, jitter = self.retry_cap_s, self.retry_jitter
+        match self.retry_strategy:
+            case RetryStrategy.FIXED:
+                return Fixed(interval_s=self.retry_initial_s, cap_s=cap_s, jitter=jitter)
+            case RetryStrategy.LINEAR:
+                return Linear(
+                    initial_s=self.retry_initial_s, step_s=self.retry_step_s, cap_s=cap_s, jitter=jitter
+                )
+            case RetryStrategy.EXPONENTIAL:
+                return Exponential(
+                    initial_s=self.retry_initial_s, factor=self.retry_factor, cap_s=cap_s, jitter=jitter
+                )
+            case RetryStrategy.EXPLICIT:
+                return Explicit(delays_s=tuple(self.retry_delays_s), cap_s=cap_s, jitter=jitter)

@@ -1,0 +1,1 @@
+"""The consumer services: email confirmations, inventory reservations, analytics aggregates."""

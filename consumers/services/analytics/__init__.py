@@ -1,0 +1,1 @@
+"""The analytics service: keeps every order event and aggregates counts and revenue, in batches."""

@@ -1,0 +1,1 @@
+"""The email service: a confirmation mail per order event, sent over SMTP."""

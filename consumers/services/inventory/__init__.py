@@ -1,0 +1,1 @@
+"""The inventory service: reserves stock for placed orders and releases it for cancelled ones."""

@@ -1,0 +1,82 @@
+"""AWS client wiring: the endpoint and region come from the environment, nothing is hard-wired.
+
+`AWS_ENDPOINT_URL` (or the CLI's `--endpoint-url`, which sets it) points every client at an
+SNS/SQS-compatible endpoint; without it the clients talk to real AWS.
+"""
+
+from contextlib import AbstractAsyncContextManager
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import boto3
+from aiobotocore.session import get_session
+from botocore.config import Config
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+    from types_aiobotocore_s3 import S3Client as AioS3Client
+    from types_aiobotocore_sns import SNSClient as AioSNSClient
+    from types_aiobotocore_sqs import SQSClient as AioSQSClient
+
+Service = Literal["sns", "sqs", "s3"]
+
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 4},
+    connect_timeout=5,
+    read_timeout=30,  # must exceed the 20 s long-poll wait
+    max_pool_connections=50,
+)
+
+
+class AwsSettings(BaseSettings):
+    """Where AWS calls go: standard AWS variables, read once per process."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    endpoint_url: str | None = Field(default=None, validation_alias=AliasChoices("AWS_ENDPOINT_URL"))
+    region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments shared by boto3 and aiobotocore client constructors."""
+        kwargs: dict[str, Any] = {"region_name": self.region, "config": CLIENT_CONFIG}
+        if self.endpoint_url:
+            kwargs["endpoint_url"] = self.endpoint_url
+        return kwargs
+
+
+def aws_settings() -> AwsSettings:
+    """The current AWS settings (re-read each call so a CLI flag set at start-up is seen)."""
+    return AwsSettings()
+
+
+@cache
+def _boto3_session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+@overload
+def sync_client(service: Literal["sns"]) -> "SNSClient": ...
+@overload
+def sync_client(service: Literal["sqs"]) -> "SQSClient": ...
+@overload
+def sync_client(service: Literal["s3"]) -> "S3Client": ...
+def sync_client(service: Service) -> Any:
+    """A boto3 client for the configured endpoint and region."""
+    return _boto3_session().client(service, **aws_settings().client_kwargs())
+
+
+@overload
+def async_client(service: Literal["sns"]) -> AbstractAsyncContextManager["AioSNSClient"]: ...
+@overload
+def async_client(service: Literal["sqs"]) -> AbstractAsyncContextManager["AioSQSClient"]: ...
+@overload
+def async_client(service: Literal["s3"]) -> AbstractAsyncContextManager["AioS3Client"]: ...
+def async_client(service: Service) -> Any:
+    """An aiobotocore client context manager for the configured endpoint and region."""
+    return get_session().create_client(service, **aws_settings().client_kwargs())

@@ -1,0 +1,68 @@
+"""The CloudEvents 1.0 structured-mode JSON envelope every event travels in."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+DEFAULT_SOURCE = "urn:fanout:order-service"
+
+
+class EventData(BaseModel):
+    """Base of every event payload: one subclass per event type and schema version."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+    @property
+    def subject(self) -> str:
+        """The CloudEvents subject: the id of the entity the event is about."""
+        raise NotImplementedError
+
+
+DataT = TypeVar("DataT", bound=EventData)
+
+
+class CloudEvent(BaseModel, Generic[DataT]):
+    """A CloudEvents 1.0 envelope; `schemaversion` and `correlationid` are extension attributes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), min_length=1)
+    source: str = Field(default=DEFAULT_SOURCE, min_length=1)
+    type: str = Field(min_length=1)
+    time: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    datacontenttype: Literal["application/json"] = "application/json"
+    subject: str = Field(min_length=1)
+    schemaversion: int = Field(ge=1)
+    correlationid: str = Field(min_length=1)
+    data: DataT
+
+
+def new_event(
+    data: DataT,
+    *,
+    correlation_id: str | None = None,
+    source: str = DEFAULT_SOURCE,
+    event_id: str | None = None,
+    time: datetime | None = None,
+) -> CloudEvent[DataT]:
+    """Wrap a payload in a fresh envelope; the correlation id defaults to the event id."""
+    identifier = event_id or str(uuid.uuid4())
+    fields: dict[str, Any] = {
+        "id": identifier,
+        "source": source,
+        "type": data.event_type,
+        "subject": data.subject,
+        "schemaversion": data.schema_version,
+        "correlationid": correlation_id or identifier,
+        "data": data,
+    }
+    if time is not None:
+        fields["time"] = time
+    envelope_type = cast(type[CloudEvent[DataT]], CloudEvent[type(data)])  # type: ignore[misc]
+    return envelope_type(**fields)

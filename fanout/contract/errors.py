@@ -1,0 +1,51 @@
+"""Typed errors raised when a message cannot become a typed event."""
+
+from enum import StrEnum
+
+from fanout.errors import FanoutError
+
+
+class RejectReason(StrEnum):
+    """Why a message was refused; recorded on the message when it is dead-lettered."""
+
+    MALFORMED = "malformed"
+    UNKNOWN_TYPE = "unknown_type"
+    SCHEMA_VIOLATION = "schema_violation"
+    FOREIGN = "foreign"
+
+
+class ContractError(FanoutError):
+    """A message or payload does not satisfy the event contract."""
+
+    reason: RejectReason = RejectReason.MALFORMED
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return f"{self.reason.value}: {self.detail}"
+
+
+class MalformedMessage(ContractError):
+    """The body is not JSON, not UTF-8, or not a CloudEvents envelope."""
+
+    reason = RejectReason.MALFORMED
+
+
+class ForeignMessage(ContractError):
+    """The body is well-formed JSON but not something this system publishes."""
+
+    reason = RejectReason.FOREIGN
+
+
+class UnknownEventType(ContractError):
+    """The envelope names an event type (or version) that no model is registered for."""
+
+    reason = RejectReason.UNKNOWN_TYPE
+
+
+class SchemaViolation(ContractError):
+    """The envelope or its data does not validate against the registered model."""
+
+    reason = RejectReason.SCHEMA_VIOLATION

@@ -1,0 +1,42 @@
+"""How events travel: SNS message attributes, and unwrapping a raw or SNS-enveloped SQS body."""
+
+from typing import Any
+
+from fanout.contract.envelope import CloudEvent, EventData
+from fanout.contract.errors import ForeignMessage, MalformedMessage
+from fanout.contract.registry import ORDER_EVENTS, EventRegistry, load_json
+
+EVENT_TYPE_ATTRIBUTE = "event_type"
+EVENT_VERSION_ATTRIBUTE = "event_version"
+CORRELATION_ID_ATTRIBUTE = "correlation_id"
+
+SNS_NOTIFICATION_KEYS = frozenset({"Type", "MessageId", "TopicArn", "Message"})
+
+StringAttributes = dict[str, dict[str, str]]
+
+
+def message_attributes(event: CloudEvent[Any]) -> StringAttributes:
+    """The SNS/SQS message attributes an event carries, so subscriptions filter without parsing bodies."""
+    return {
+        EVENT_TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": event.type},
+        EVENT_VERSION_ATTRIBUTE: {"DataType": "Number", "StringValue": str(event.schemaversion)},
+        CORRELATION_ID_ATTRIBUTE: {"DataType": "String", "StringValue": event.correlationid},
+    }
+
+
+def unwrap_body(body: str | bytes) -> Any:
+    """The JSON document an SQS body carries: itself (raw delivery) or the SNS notification's Message."""
+    document = load_json(body)
+    if isinstance(document, dict) and document.keys() >= SNS_NOTIFICATION_KEYS:
+        if document["Type"] != "Notification":
+            raise ForeignMessage(f"SNS {document['Type']} message, not a notification")
+        message = document["Message"]
+        if not isinstance(message, str):
+            raise MalformedMessage("SNS notification Message is not a string")
+        return load_json(message)
+    return document
+
+
+def decode_sqs_body(body: str | bytes, registry: EventRegistry = ORDER_EVENTS) -> CloudEvent[EventData]:
+    """Decode an SQS body (raw delivery or SNS envelope) into a typed event, or raise ContractError."""
+    return registry.parse_envelope(unwrap_body(body))

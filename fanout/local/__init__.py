@@ -1,0 +1,1 @@
+"""Development helpers: the embedded moto endpoint. Never used against real AWS."""

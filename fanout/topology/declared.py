@@ -1,0 +1,21 @@
+"""The topology this system declares, named for the environment in FANOUT_ENV."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from fanout.topology.model import Topology
+
+
+class EnvironmentSettings(BaseSettings):
+    """Which environment's names to use (`local`, `staging`, `prod`, ...)."""
+
+    model_config = SettingsConfigDict(env_prefix="FANOUT_", extra="ignore")
+
+    env: str = Field(default="local", pattern=r"^[a-z][a-z0-9-]{0,30}$")
+
+
+def declared_topology(prefix: str | None = None) -> Topology:
+    """The declared topology; the prefix defaults to FANOUT_ENV (or `local`)."""
+    from consumers.catalog import CONSUMERS  # the services own which events they accept
+
+    return Topology(prefix=prefix or EnvironmentSettings().env, consumers=CONSUMERS)

@@ -1,0 +1,11 @@
+terraform {
+  # 1.9+: variable validations may refer to other variables and locals.
+  required_version = ">= 1.9.0, < 2.0.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.80"
+    }
+  }
+}

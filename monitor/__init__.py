@@ -1,0 +1,1 @@
+"""The DLQ monitor (its own container) and the DLQ tooling behind `fanout dlq`."""

@@ -1,0 +1,54 @@
+"""Publishing events with boto3 (blocking)."""
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from fanout.aws import sync_client
+from fanout.contract.envelope import CloudEvent
+from fanout.topology import Topology
+from producer.options import PublishOptions
+from producer.results import BatchResult, PublishResult
+from producer.run import PublishRun
+from producer.topic import resolve_topic_arn
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
+
+
+class Publisher:
+    """Publishes CloudEvents to the orders topic; the topic ARN is resolved once, here.
+
+    Give `topic_arn` explicitly, or let it be found from `topology` (default: the declared one).
+    """
+
+    def __init__(
+        self,
+        *,
+        topic_arn: str | None = None,
+        topology: Topology | None = None,
+        options: PublishOptions | None = None,
+        sns: "SNSClient | None" = None,
+    ) -> None:
+        self._sns = sns or sync_client("sns")
+        self._options = options or PublishOptions()
+        self.topic_arn = topic_arn or resolve_topic_arn(topology)
+
+    def publish(self, event: CloudEvent[Any]) -> PublishResult:
+        """Publish one event; PublishFailed if it could not be, OversizedMessage before sending."""
+        return self.publish_many([event]).raise_for_failures().results[0]
+
+    def publish_many(self, events: Sequence[CloudEvent[Any]]) -> BatchResult:
+        """Publish in PublishBatch calls, retrying only retryable failed entries; one result per event."""
+        run = PublishRun(events, topic_arn=self.topic_arn, options=self._options)
+        while (batch := run.next_batch()) is not None:
+            time.sleep(batch.delay_s)
+            try:
+                response = self._sns.publish_batch(**batch.request)
+            except (ClientError, BotoCoreError) as error:
+                run.abort(batch, error)
+            else:
+                run.record(batch, response)
+        return run.result()

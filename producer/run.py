@@ -1,0 +1,121 @@
+"""The I/O-free core of publishing many events, shared by the sync and async publishers.
+
+A run hands out PublishBatch calls one at a time (`next_batch`), takes back each response
+(`record`) or a whole-call failure (`abort`), re-queues only entries that failed retryably,
+and finally reports one result per event (`result`). The publishers only do the calls and sleeps:
+
+    while (batch := run.next_batch()) is not None:
+        sleep(batch.delay_s); run.record(batch, sns.publish_batch(**batch.request))
+"""
+
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fanout.contract.envelope import CloudEvent
+from producer.batching import plan_batches
+from producer.entries import PublishEntry, build_entries
+from producer.options import PublishOptions
+from producer.results import BatchResult, PublishResult
+
+
+@dataclass
+class _Pending:
+    """An event not yet settled: where it goes in the results, and how often it was sent."""
+
+    position: int
+    entry: PublishEntry
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One PublishBatch call: wait `delay_s`, then send `request`; entry ids are positions in it."""
+
+    delay_s: float
+    members: tuple[_Pending, ...]
+    request: dict[str, Any] = field(repr=False)
+
+
+def failure_text(failure: Mapping[str, Any]) -> str:
+    """A Failed entry of a PublishBatch response as `Code: Message`."""
+    return f"{failure.get('Code', 'Error')}: {failure.get('Message', '')}".rstrip(": ")
+
+
+class PublishRun:
+    """The state of one publish_many call; raises OversizedMessage at construction, before any call."""
+
+    def __init__(self, events: Sequence[CloudEvent[Any]], *, topic_arn: str, options: PublishOptions) -> None:
+        entries = build_entries(events, topic_arn=topic_arn, max_message_bytes=options.max_message_bytes)
+        self._topic_arn = topic_arn
+        self._options = options
+        self._results: list[PublishResult | None] = [None] * len(entries)
+        self._to_send = [_Pending(position, entry) for position, entry in enumerate(entries)]
+        self._queued: deque[Batch] = deque()
+        self._round = 0
+
+    def next_batch(self) -> Batch | None:
+        """The next call to make, or None when every event is settled."""
+        if not self._queued and self._to_send:
+            self._start_round()
+        if not self._queued:
+            return None
+        batch = self._queued.popleft()
+        for item in batch.members:
+            item.attempts += 1
+        return batch
+
+    def _start_round(self) -> None:
+        self._round += 1
+        delay_s = self._options.retry.delay_s(self._round - 1) if self._round > 1 else 0.0
+        pending = sorted(self._to_send, key=lambda item: item.position)  # keep the caller's order
+        self._to_send = []
+        groups = plan_batches(
+            pending, lambda item: item.entry.size, max_bytes=self._options.max_message_bytes
+        )
+        for number, group in enumerate(groups):
+            request = {
+                "TopicArn": self._topic_arn,
+                "PublishBatchRequestEntries": [
+                    item.entry.request_entry(str(index)) for index, item in enumerate(group)
+                ],
+            }
+            self._queued.append(Batch(delay_s if number == 0 else 0.0, tuple(group), request))
+
+    def record(self, batch: Batch, response: Mapping[str, Any]) -> None:
+        """Settle what succeeded or failed for good; queue retryable failures for the next round."""
+        unanswered = {str(index): item for index, item in enumerate(batch.members)}
+        for success in response.get("Successful", []):
+            item = unanswered.pop(success["Id"])
+            self._settle(item, message_id=success["MessageId"])
+        for failure in response.get("Failed", []):
+            item = unanswered.pop(failure["Id"])
+            self._retry_or_settle(item, failure)
+        for item in unanswered.values():  # SNS answers every entry; never lose one that it did not
+            self._retry_or_settle(item, {"Code": "NoResult", "Message": "entry missing from the response"})
+
+    def abort(self, batch: Batch, error: BaseException) -> None:
+        """A whole call failed (after the SDK's own retries): fail its entries, send nothing more."""
+        for item in batch.members:
+            self._settle(item, error=str(error))
+        unsent = [item for queued in self._queued for item in queued.members] + self._to_send
+        for item in unsent:
+            self._settle(item, error=f"not sent: an earlier PublishBatch call failed: {error}")
+        self._queued.clear()
+        self._to_send = []
+
+    def result(self) -> BatchResult:
+        """Per-event results in the order the events were given (call once next_batch is None)."""
+        if self._to_send or self._queued or any(result is None for result in self._results):
+            raise RuntimeError("publish run is not finished")
+        return BatchResult(tuple(result for result in self._results if result is not None))
+
+    def _retry_or_settle(self, item: _Pending, failure: Mapping[str, Any]) -> None:
+        if self._options.retry.should_retry(failure, item.attempts):
+            self._to_send.append(item)
+        else:
+            self._settle(item, error=failure_text(failure))
+
+    def _settle(self, item: _Pending, *, message_id: str | None = None, error: str | None = None) -> None:
+        self._results[item.position] = PublishResult(item.entry.event_id, message_id, error, item.attempts)

@@ -1,0 +1,83 @@
+"""compose.yaml: valid Compose, every service with its command, all wired through AWS_ENDPOINT_URL."""
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from compose_spec import PyCompose
+from infra_files import compose
+
+from consumers.services.email.settings import EmailSettings
+from fanout.aws import AwsSettings
+from fanout.topology import declared_topology
+from fanout.topology.declared import EnvironmentSettings
+
+MAILPIT_SMTP_PORT = 1025  # mailpit's default SMTP listener
+
+
+def fanout_services() -> dict[str, dict[str, Any]]:
+    """The services built from this repository's Dockerfile."""
+    return {name: service for name, service in compose()["services"].items() if service.get("build") == "."}
+
+
+def test_compose_file_is_valid_compose_spec() -> None:
+    parsed = PyCompose.from_json(json.dumps(compose()))
+    assert set(parsed.service_names()) == set(compose()["services"])
+
+
+def test_the_validator_rejects_a_broken_service() -> None:
+    broken = compose()
+    broken["services"]["email"]["depends_on"]["topology"]["condition"] = "service_finished"
+    with pytest.raises(ValueError, match="service_finished"):
+        PyCompose.from_json(json.dumps(broken))
+
+
+def test_every_service_runs_its_command() -> None:
+    expected = {c.name: ["fanout", "consume", c.name] for c in declared_topology("local").consumers}
+    expected |= {"monitor": ["fanout", "monitor"], "topology": ["fanout", "topology", "apply"]}
+    assert {name: service["command"] for name, service in fanout_services().items()} == expected
+
+
+def test_every_service_reaches_the_endpoint_through_aws_endpoint_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    services = compose()["services"]
+    endpoint_ports = {int(mapping.rsplit(":", 1)[1]) for mapping in services["moto"]["ports"]}
+    for name, service in fanout_services().items():
+        environment = service["environment"]
+        url = urlsplit(environment["AWS_ENDPOINT_URL"])
+        assert url.hostname in services and url.port in endpoint_ports, name
+        assert service["read_only"] is True, name
+        for variable, value in environment.items():
+            monkeypatch.setenv(variable, value)
+        assert AwsSettings().endpoint_url == environment["AWS_ENDPOINT_URL"]
+        assert EnvironmentSettings().env == "local"
+
+
+def test_services_start_after_the_topology_and_the_topology_after_the_endpoint() -> None:
+    services = fanout_services()
+    topology = services.pop("topology")
+    assert topology["depends_on"] == {"moto": {"condition": "service_healthy"}}
+    assert topology["restart"] == "no"
+    for name, service in services.items():
+        assert service["depends_on"]["topology"] == {"condition": "service_completed_successfully"}, name
+
+
+def test_email_sends_to_the_smtp_sink(monkeypatch: pytest.MonkeyPatch) -> None:
+    services = compose()["services"]
+    for variable, value in services["email"]["environment"].items():
+        monkeypatch.setenv(variable, value)
+    settings = EmailSettings()
+    assert settings.smtp_host in services
+    assert services[settings.smtp_host]["image"].startswith("axllent/mailpit:")
+    assert settings.smtp_port == MAILPIT_SMTP_PORT
+    assert settings.smtp_host in services["email"]["depends_on"]
+
+
+def test_monitor_keeps_its_alert_state_on_a_volume() -> None:
+    document = compose()
+    monitor = document["services"]["monitor"]
+    (volume,) = monitor["volumes"]
+    name, path = volume.split(":")
+    assert name in document["volumes"]
+    assert path == "/var/lib/fanout"
+    assert all(not mount.startswith(f"{path}:") for mount in monitor["tmpfs"])

@@ -1,0 +1,30 @@
+"""Fixtures for the runtime tests: fresh queues with a redrive policy on the session's moto server."""
+
+import json
+
+import pytest
+from runtime_helpers import MakeQueue, QueuePair
+
+from fanout.aws import sync_client
+from fanout.local.endpoint import reset_endpoint
+
+
+@pytest.fixture
+def make_queue(fanout_endpoint: str) -> MakeQueue:
+    """Create a queue and its DLQ (redrive with maxReceiveCount) on a freshly reset endpoint."""
+    reset_endpoint(fanout_endpoint)
+    sqs = sync_client("sqs")
+
+    def make(name: str = "work", visibility_timeout_s: int = 30, max_receive_count: int = 3) -> QueuePair:
+        dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
+        url = sqs.create_queue(
+            QueueName=name,
+            Attributes={"VisibilityTimeout": str(visibility_timeout_s), "RedrivePolicy": json.dumps(redrive)},
+        )["QueueUrl"]
+        return QueuePair(url, dlq_url)
+
+    return make
