@@ -76,6 +76,8 @@ class Monitor:
         self._clock = clock
         self._retry = RetryPolicy.from_settings(settings)
         self._last_success: float | None = None
+        self.latest: list[QueueStatus] = []
+        """The statuses of the last successful check (for dashboards)."""
 
     @property
     def dlq_names(self) -> list[str]:
@@ -90,7 +92,8 @@ class Monitor:
         statuses = await asyncio.gather(*(self._evaluate(reading, now) for reading in readings))
         self.metrics.last_check.set_to_current_time()
         self._last_success = time.monotonic()
-        return list(statuses)
+        self.latest = list(statuses)
+        return self.latest
 
     async def _evaluate(self, reading: DlqReading, now: datetime) -> QueueStatus:
         queue = reading.queue

@@ -59,6 +59,7 @@ class Consumer:
         observers: Sequence[RuntimeObserver] = (),
         idempotency: IdempotencyStore | None = None,
     ) -> None:
+        service.check_runtime(settings)
         self.service = service
         self.queue_url = queue_url
         self.dlq_url = dlq_url

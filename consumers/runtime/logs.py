@@ -8,6 +8,7 @@ message outcome with the ids needed to follow an event across services.
 import logging
 import logging.config
 import sys
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -37,11 +38,12 @@ def _shared_processors() -> list[Processor]:
     ]
 
 
-def configure_logging(json: bool, level: str) -> None:
+def configure_logging(json: bool, level: str, file: Path | None = None) -> None:
     """Configure structlog and stdlib logging for the process (calling it again reconfigures).
 
     `json`: one JSON object per line (for log shippers), else key=value lines (coloured on a tty).
     `level`: a standard level name (debug, info, warning, error, critical), any case.
+    `file`: append the lines to this file instead of writing them to stderr.
     """
     numeric = logging.getLevelNamesMapping().get(level.upper())
     if numeric is None:
@@ -49,7 +51,12 @@ def configure_logging(json: bool, level: str) -> None:
     rendering: list[Processor] = (
         [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
         if json
-        else [structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())]
+        else [structlog.dev.ConsoleRenderer(colors=file is None and sys.stderr.isatty())]
+    )
+    handler: dict[str, Any] = (
+        {"class": "logging.FileHandler", "filename": str(file), "formatter": "structlog"}
+        if file is not None
+        else {"class": "logging.StreamHandler", "formatter": "structlog"}
     )
     shared = _shared_processors()
     logging.config.dictConfig(
@@ -63,8 +70,8 @@ def configure_logging(json: bool, level: str) -> None:
                     "foreign_pre_chain": shared,
                 }
             },
-            "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "structlog"}},
-            "root": {"handlers": ["stderr"], "level": numeric},
+            "handlers": {"main": handler},
+            "root": {"handlers": ["main"], "level": numeric},
             "loggers": {name: {"level": max(numeric, logging.WARNING)} for name in CHATTY_LIBRARIES},
         }
     )

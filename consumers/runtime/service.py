@@ -20,6 +20,7 @@ from typing import Any, ClassVar, TypeVar
 
 from consumers.runtime.backoff import Backoff
 from consumers.runtime.context import HandlerContext
+from consumers.runtime.settings import ConsumerSettings
 from fanout.contract.envelope import CloudEvent, EventData
 from fanout.topology.model import ConsumerSpec, QueueSettings
 
@@ -103,6 +104,9 @@ class Service:
             if isinstance(options, HandlerOptions):
                 bound[options.model.event_type] = Handler(options, getattr(self, attribute))
         return bound
+
+    def check_runtime(self, settings: ConsumerSettings) -> None:
+        """Raise ConfigurationError for runtime settings this service cannot work with (checked at start)."""
 
     async def start(self) -> None:
         """Open connections and resources before the first message."""

@@ -7,7 +7,7 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
-from fanout.cli import consume, events, publish, status, topology
+from fanout.cli import consume, dev, events, publish, status, topology
 from fanout.cli import dlq as dlq_commands
 from fanout.cli import monitor as monitor_command
 from fanout.contract.registry import summarize_validation_error
@@ -27,6 +27,7 @@ app.command("monitor")(monitor_command.monitor)
 app.command("status")(status.status)
 app.command("consume")(consume.consume)
 app.command("publish")(publish.publish)
+app.command("dev")(dev.dev)
 
 
 @app.callback()

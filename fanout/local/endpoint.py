@@ -1,5 +1,6 @@
 """An in-process moto server on a free loopback port: the embedded SNS/SQS/S3 endpoint."""
 
+import logging
 import os
 import urllib.request
 from types import TracebackType
@@ -37,6 +38,7 @@ class LocalEndpoint:
     def start(self) -> str:
         """Start serving and return the endpoint URL."""
         use_local_credentials()
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the rest
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"

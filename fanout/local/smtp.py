@@ -130,6 +130,7 @@ class SmtpSink:
         self._handler.refuse(recipient, None)
 
     def start(self) -> Self:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
         self._controller.start()
         return self
 

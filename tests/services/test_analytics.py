@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from svc_factories import cancelled, context, placed, shipped
 
+from consumers.runtime.consumer import Consumer
 from consumers.runtime.errors import RetryableError
 from consumers.runtime.settings import ConsumerSettings
 from consumers.services.analytics.service import AnalyticsService
@@ -140,3 +141,11 @@ def test_batch_size_above_concurrency_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="BATCH_SIZE=20 exceeds FANOUT_CONSUMER_CONCURRENCY=10"):
         settings.check_runtime(ConsumerSettings(concurrency=10))
     settings.check_runtime(ConsumerSettings(concurrency=20))
+
+
+def test_the_consumer_refuses_a_concurrency_below_the_batch_size(tmp_path: Path) -> None:
+    service = AnalyticsService(
+        AnalyticsSettings(database_url=f"sqlite:///{tmp_path / 'a.db'}", batch_size=20)
+    )
+    with pytest.raises(ConfigurationError, match="BATCH_SIZE=20 exceeds"):
+        Consumer(service, "http://q/analytics", "http://q/analytics-dlq", ConsumerSettings(concurrency=10))

@@ -3,7 +3,8 @@
 A handler adds its event to the current batch and returns only when the batch is committed,
 so the runtime deletes the messages after their rows are durable; if the write fails, every
 handler of the batch raises and its message is retried (the store skips rows already written).
-Run it with FANOUT_CONSUMER_CONCURRENCY ≥ FANOUT_ANALYTICS_BATCH_SIZE (see settings.check_runtime).
+The consumer refuses to start with FANOUT_CONSUMER_CONCURRENCY < FANOUT_ANALYTICS_BATCH_SIZE
+(see settings.check_runtime).
 """
 
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from consumers.runtime.backoff import Exponential, Jitter
 from consumers.runtime.context import HandlerContext
 from consumers.runtime.service import Service, handles
+from consumers.runtime.settings import ConsumerSettings
 from consumers.services.analytics.batch import BatchWriter
 from consumers.services.analytics.settings import AnalyticsSettings
 from consumers.services.analytics.store import EventStore
@@ -32,6 +34,9 @@ class AnalyticsService(Service):
         self.settings = settings or AnalyticsSettings()
         self._database: Database | None = None
         self._batch: BatchWriter[CloudEvent[Any]] | None = None
+
+    def check_runtime(self, settings: ConsumerSettings) -> None:
+        self.settings.check_runtime(settings)
 
     async def start(self) -> None:
         self._database = await open_database(self.settings.database_url, self.settings.pool_size)

@@ -1,0 +1,1 @@
+"""`fanout dev`: the whole system on one machine — endpoint, topology, consumers, monitor, demo traffic."""
