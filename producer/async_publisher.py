@@ -11,12 +11,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fanout.aws import async_client
 from fanout.contract.envelope import CloudEvent
 from fanout.topology import Topology
+from producer.entries import Offload
 from producer.options import PublishOptions
 from producer.results import BatchResult, PublishResult
 from producer.run import PublishRun
 from producer.topic import resolve_topic_arn
 
 if TYPE_CHECKING:
+    from types_aiobotocore_s3 import S3Client
     from types_aiobotocore_sns import SNSClient
 
 NOT_ENTERED = "use AsyncPublisher as `async with AsyncPublisher() as publisher:`"
@@ -39,6 +41,7 @@ class AsyncPublisher:
         self._options = options or PublishOptions()
         self._stack = AsyncExitStack()
         self._sns: SNSClient | None = None
+        self._s3: S3Client | None = None  # opened on the first offloaded event
         self._topic_arn = topic_arn
 
     async def __aenter__(self) -> Self:
@@ -50,7 +53,7 @@ class AsyncPublisher:
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self._sns = None
+        self._sns = self._s3 = None
         await self._stack.aclose()
 
     @property
@@ -72,9 +75,19 @@ class AsyncPublisher:
         while (batch := run.next_batch()) is not None:
             await asyncio.sleep(batch.delay_s)
             try:
+                await self._store(batch.uploads)
                 response = await self._sns.publish_batch(**batch.request)
             except (ClientError, BotoCoreError) as error:
                 run.abort(batch, error)
             else:
                 run.record(batch, response)
         return run.result()
+
+    async def _store(self, uploads: Sequence[Offload]) -> None:
+        """Put offloaded bodies in S3 before the messages pointing to them exist."""
+        for upload in uploads:
+            if self._s3 is None:
+                self._s3 = await self._stack.enter_async_context(async_client("s3"))
+            await self._s3.put_object(
+                Bucket=upload.pointer.bucket, Key=upload.pointer.key, Body=upload.body.encode("utf-8")
+            )

@@ -1,11 +1,12 @@
 """One event as an SNS publish entry: body, attributes, FIFO ids, and its size as SNS counts it."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
 from fanout.contract.envelope import CloudEvent
+from fanout.contract.payloads import PAYLOAD_SIZE_ATTRIBUTE, PayloadPointer
 from fanout.contract.wire import StringAttributes, message_attributes
 from fanout.errors import FanoutError
 
@@ -29,6 +30,14 @@ def utf8_length(text: str) -> int:
 
 
 @dataclass(frozen=True)
+class Offload:
+    """An event body that travels through S3: stored at `pointer` before the message is sent."""
+
+    pointer: PayloadPointer
+    body: str
+
+
+@dataclass(frozen=True)
 class PublishEntry:
     """What SNS receives for one event."""
 
@@ -37,6 +46,7 @@ class PublishEntry:
     attributes: StringAttributes
     group_id: str | None = None
     deduplication_id: str | None = None
+    offload: "Offload | None" = None  # the real body, to store where the pointer `message` says
 
     @cached_property
     def size(self) -> int:
@@ -71,18 +81,39 @@ def build_entry(event: CloudEvent[Any], *, fifo: bool) -> PublishEntry:
     )
 
 
+def offload(entry: PublishEntry, bucket: str) -> PublishEntry:
+    """The entry with its body moved to S3: the message becomes a pointer, the size an attribute."""
+    pointer = PayloadPointer.for_event(bucket, entry.event_id)
+    size = {"DataType": "Number", "StringValue": str(utf8_length(entry.message))}
+    return replace(
+        entry,
+        message=pointer.body(),
+        attributes={**entry.attributes, PAYLOAD_SIZE_ATTRIBUTE: size},
+        offload=Offload(pointer, entry.message),
+    )
+
+
 def build_entries(
-    events: Iterable[CloudEvent[Any]], *, topic_arn: str, max_message_bytes: int
+    events: Iterable[CloudEvent[Any]],
+    *,
+    topic_arn: str,
+    max_message_bytes: int,
+    payload_bucket: str | None = None,
 ) -> list[PublishEntry]:
-    """Entries for every event, or OversizedMessage naming the ones over the limit."""
+    """Entries for every event; over the limit, offloaded to `payload_bucket` or OversizedMessage."""
     fifo = is_fifo_topic(topic_arn)
     entries = [build_entry(event, fifo=fifo) for event in events]
+    if payload_bucket is not None:
+        entries = [
+            offload(entry, payload_bucket) if entry.size > max_message_bytes else entry for entry in entries
+        ]
     oversized = [entry for entry in entries if entry.size > max_message_bytes]
     if oversized:
         shown = ", ".join(f"{entry.event_id} ({entry.size:,} bytes)" for entry in oversized[:SHOWN_OVERSIZED])
         more = f" and {len(oversized) - SHOWN_OVERSIZED} more" if len(oversized) > SHOWN_OVERSIZED else ""
         raise OversizedMessage(
             f"{len(oversized)} event(s) exceed the {max_message_bytes:,}-byte SNS message limit "
-            f"(body + message attributes): {shown}{more}; nothing was published"
+            f"(body + message attributes): {shown}{more}; nothing was published "
+            "(set a payload bucket to send large events through S3)"
         )
     return entries

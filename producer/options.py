@@ -40,6 +40,8 @@ class PublishOptions:
 
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    payload_bucket: str | None = None
+    """S3 bucket for events over `max_message_bytes` (claim check); None: such events fail."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_message_bytes <= LARGEST_MAX_MESSAGE_BYTES:

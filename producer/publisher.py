@@ -9,12 +9,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fanout.aws import sync_client
 from fanout.contract.envelope import CloudEvent
 from fanout.topology import Topology
+from producer.entries import Offload
 from producer.options import PublishOptions
 from producer.results import BatchResult, PublishResult
 from producer.run import PublishRun
 from producer.topic import resolve_topic_arn
 
 if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
 
 
@@ -33,6 +35,7 @@ class Publisher:
         sns: "SNSClient | None" = None,
     ) -> None:
         self._sns = sns or sync_client("sns")
+        self._s3: S3Client | None = None  # made on the first offloaded event
         self._options = options or PublishOptions()
         self.topic_arn = topic_arn or resolve_topic_arn(topology)
 
@@ -46,9 +49,18 @@ class Publisher:
         while (batch := run.next_batch()) is not None:
             time.sleep(batch.delay_s)
             try:
+                self._store(batch.uploads)
                 response = self._sns.publish_batch(**batch.request)
             except (ClientError, BotoCoreError) as error:
                 run.abort(batch, error)
             else:
                 run.record(batch, response)
         return run.result()
+
+    def _store(self, uploads: Sequence[Offload]) -> None:
+        """Put offloaded bodies in S3 before the messages pointing to them exist."""
+        for upload in uploads:
+            self._s3 = self._s3 or sync_client("s3")
+            self._s3.put_object(
+                Bucket=upload.pointer.bucket, Key=upload.pointer.key, Body=upload.body.encode("utf-8")
+            )

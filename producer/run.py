@@ -5,7 +5,7 @@ A run hands out PublishBatch calls one at a time (`next_batch`), takes back each
 and finally reports one result per event (`result`). The publishers only do the calls and sleeps:
 
     while (batch := run.next_batch()) is not None:
-        sleep(batch.delay_s); run.record(batch, sns.publish_batch(**batch.request))
+        sleep(batch.delay_s); store(batch.uploads); run.record(batch, sns.publish_batch(**batch.request))
 """
 
 from collections import deque
@@ -15,7 +15,7 @@ from typing import Any
 
 from fanout.contract.envelope import CloudEvent
 from producer.batching import plan_batches
-from producer.entries import PublishEntry, build_entries
+from producer.entries import Offload, PublishEntry, build_entries
 from producer.options import PublishOptions
 from producer.results import BatchResult, PublishResult
 
@@ -31,11 +31,16 @@ class _Pending:
 
 @dataclass(frozen=True)
 class Batch:
-    """One PublishBatch call: wait `delay_s`, then send `request`; entry ids are positions in it."""
+    """One PublishBatch call: wait `delay_s`, store `uploads`, then send `request` (ids: positions)."""
 
     delay_s: float
     members: tuple[_Pending, ...]
     request: dict[str, Any] = field(repr=False)
+
+    @property
+    def uploads(self) -> list[Offload]:
+        """Bodies of this batch's offloaded events, to store before the call."""
+        return [item.entry.offload for item in self.members if item.entry.offload is not None]
 
 
 def failure_text(failure: Mapping[str, Any]) -> str:
@@ -47,7 +52,12 @@ class PublishRun:
     """The state of one publish_many call; raises OversizedMessage at construction, before any call."""
 
     def __init__(self, events: Sequence[CloudEvent[Any]], *, topic_arn: str, options: PublishOptions) -> None:
-        entries = build_entries(events, topic_arn=topic_arn, max_message_bytes=options.max_message_bytes)
+        entries = build_entries(
+            events,
+            topic_arn=topic_arn,
+            max_message_bytes=options.max_message_bytes,
+            payload_bucket=options.payload_bucket,
+        )
         self._topic_arn = topic_arn
         self._options = options
         self._results: list[PublishResult | None] = [None] * len(entries)

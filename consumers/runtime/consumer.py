@@ -26,6 +26,7 @@ from consumers.runtime.dispatcher import Dispatcher
 from consumers.runtime.heartbeat import Heartbeat
 from consumers.runtime.idempotency import IdempotencyStore
 from consumers.runtime.observer import ObserverGroup, RuntimeObserver
+from consumers.runtime.payloads import PayloadStore
 from consumers.runtime.poller import Poller
 from consumers.runtime.processing import Collaborators, MessageProcessor
 from consumers.runtime.service import Service
@@ -82,10 +83,10 @@ class Consumer:
 
     async def run(self) -> None:
         """Consume until `stop()`; returns after a graceful drain (raises if a part of the runtime fails)."""
-        async with async_client("sqs") as sqs:
+        async with async_client("sqs") as sqs, async_client("s3") as s3:
             broker = QueueBroker(sqs, self.queue_url, self.dlq_url)
             queue = await broker.describe()
-            runtime = self._assemble(broker, queue)
+            runtime = self._assemble(broker, PayloadStore(s3), queue)
             await self.service.start()
             flushing = [asyncio.create_task(runtime.deletes.run())]
             extending = [asyncio.create_task(runtime.heartbeat.run())] if runtime.heartbeat.enabled else []
@@ -108,7 +109,7 @@ class Consumer:
             if failure is not None:
                 raise failure
 
-    def _assemble(self, broker: QueueBroker, queue: QueueFacts) -> _Runtime:
+    def _assemble(self, broker: QueueBroker, payloads: PayloadStore, queue: QueueFacts) -> _Runtime:
         settings, name = self.settings, self.service.name
         buffer = MessageBuffer(settings.buffer_size)
         deletes = DeleteBatcher(broker, settings.delete_flush_interval_s)
@@ -119,6 +120,7 @@ class Consumer:
             heartbeat=heartbeat,
             dead_letters=DeadLetterer(broker, deletes, queue.name),
             observers=self._observers,
+            payloads=payloads,
             idempotency=self._idempotency,
         )
         processor = MessageProcessor(self.service, queue, settings, parts)

@@ -22,6 +22,7 @@ from consumers.runtime.heartbeat import Heartbeat
 from consumers.runtime.idempotency import ClaimResult, IdempotencyStore
 from consumers.runtime.message import ReceivedMessage
 from consumers.runtime.observer import ObserverGroup, Outcome
+from consumers.runtime.payloads import PayloadStore
 from consumers.runtime.service import Handler, Service
 from consumers.runtime.settings import ConsumerSettings
 from consumers.runtime.translation import handler_context, to_event
@@ -64,6 +65,7 @@ class Collaborators:
     heartbeat: Heartbeat
     dead_letters: DeadLetterer
     observers: ObserverGroup
+    payloads: PayloadStore
     idempotency: IdempotencyStore | None = None
 
 
@@ -102,9 +104,12 @@ class MessageProcessor:
 
     async def _process(self, delivery: _Delivery) -> None:
         try:
-            event = to_event(delivery.message)
+            event = await to_event(delivery.message, self._parts.payloads)
         except ContractError as error:
             await self._give_up(delivery, error.reason, error.detail, error)
+            return
+        except Exception as error:  # the payload store could not be read: try again later
+            await self._fail(delivery, None, error)
             return
         delivery.event = event
         delivery.log = delivery.log.bind(
@@ -167,10 +172,15 @@ class MessageProcessor:
         delivery.log.info("event busy elsewhere; retrying later", delay_s=self._settings.busy_retry_delay_s)
         self._report(delivery, Outcome.RETRY)
 
-    async def _fail(self, delivery: _Delivery, handler: Handler, error: Exception) -> None:
-        """Dead-letter a permanent or final failure; otherwise retry after the backoff."""
-        assert delivery.event is not None
-        if isinstance(error, (PermanentError, *handler.options.permanent)):
+    async def _fail(self, delivery: _Delivery, handler: Handler | None, error: Exception) -> None:
+        """Dead-letter a permanent or final failure; otherwise retry after the backoff.
+
+        `handler` is None when the failure came before one was chosen (the event could not be read).
+        """
+        permanent: tuple[type[BaseException], ...] = (PermanentError,)
+        if handler is not None:
+            permanent += handler.options.permanent
+        if isinstance(error, permanent):
             await self._give_up(delivery, DeadLetterReason.PERMANENT_FAILURE, describe_error(error), error)
             return
         attempt = delivery.context.attempt
@@ -182,11 +192,12 @@ class MessageProcessor:
                 error,
             )
             return
-        backoff = handler.options.retry or self._default_backoff
+        backoff = (handler.options.retry if handler is not None else None) or self._default_backoff
         delay = min(retry_delay(error, backoff, attempt), delivery.message.visibility_headroom_s())
         await self._set_visibility(delivery.message, delay)
-        delivery.log.info("handler failed; will retry", error=describe_error(error), delay_s=delay)
-        await self._hook(self._service.on_retry(attempt, error, delivery.event), delivery)
+        delivery.log.info("processing failed; will retry", error=describe_error(error), delay_s=delay)
+        if delivery.event is not None:
+            await self._hook(self._service.on_retry(attempt, error, delivery.event), delivery)
         self._report(delivery, Outcome.RETRY, error)
 
     async def _give_up(self, delivery: _Delivery, reason: str, detail: str, error: BaseException) -> None:

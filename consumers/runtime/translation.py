@@ -1,17 +1,28 @@
-"""SQS message → typed event and handler context (raw delivery or SNS envelope alike)."""
+"""SQS message → typed event and handler context (raw delivery, SNS envelope or S3 claim check alike)."""
 
 from typing import Any
 
 from consumers.runtime.context import HandlerContext
 from consumers.runtime.message import ReceivedMessage
+from consumers.runtime.payloads import PayloadStore
 from fanout.contract.envelope import CloudEvent
-from fanout.contract.registry import ORDER_EVENTS, EventRegistry
-from fanout.contract.wire import decode_sqs_body
+from fanout.contract.payloads import PayloadPointer
+from fanout.contract.registry import ORDER_EVENTS, EventRegistry, load_json
+from fanout.contract.wire import unwrap_body
 
 
-def to_event(message: ReceivedMessage, registry: EventRegistry = ORDER_EVENTS) -> CloudEvent[Any]:
-    """The message's event; raises a ContractError whose `.reason` says why it is unusable."""
-    return decode_sqs_body(message.body, registry)
+async def to_event(
+    message: ReceivedMessage, payloads: PayloadStore, registry: EventRegistry = ORDER_EVENTS
+) -> CloudEvent[Any]:
+    """The message's event; a ContractError's `.reason` says why it is unusable, other errors are transient.
+
+    A body that points to an offloaded payload is fetched from S3 first.
+    """
+    document = unwrap_body(message.body)
+    pointer = PayloadPointer.parse(document)
+    if pointer is not None:
+        document = load_json(await payloads.fetch(pointer))
+    return registry.parse_envelope(document)
 
 
 def handler_context(message: ReceivedMessage, consumer: str, max_attempts: int) -> HandlerContext:

@@ -55,6 +55,14 @@ def publish(
             help="The topic's MaximumMessageSize (per message and per batch).",
         ),
     ] = DEFAULT_MAX_MESSAGE_BYTES,
+    payload_bucket: Annotated[
+        str,
+        typer.Option(
+            "--payload-bucket",
+            envvar="FANOUT_PAYLOAD_BUCKET",
+            help="S3 bucket for events over the size limit (claim check); without it they fail.",
+        ),
+    ] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Print every result as JSON.")] = False,
 ) -> None:
     """Publish events to the orders topic and print their SNS message ids.
@@ -67,7 +75,8 @@ def publish(
     """
     defaults = EnvelopeDefaults(correlation_id=correlation_id, source=source)
     events = collect_events(event_type, data, file, demo, seed, skip_invalid, defaults)
-    result = Publisher(options=PublishOptions(max_message_bytes=max_message_bytes)).publish_many(events)
+    options = PublishOptions(max_message_bytes=max_message_bytes, payload_bucket=payload_bucket or None)
+    result = Publisher(options=options).publish_many(events)
     show(result, as_json=as_json, single=data is not None)
     result.raise_for_failures()
 

@@ -12,6 +12,7 @@ class RejectReason(StrEnum):
     UNKNOWN_TYPE = "unknown_type"
     SCHEMA_VIOLATION = "schema_violation"
     FOREIGN = "foreign"
+    PAYLOAD_MISSING = "payload_missing"
 
 
 class ContractError(FanoutError):
@@ -49,3 +50,9 @@ class SchemaViolation(ContractError):
     """The envelope or its data does not validate against the registered model."""
 
     reason = RejectReason.SCHEMA_VIOLATION
+
+
+class MissingPayload(ContractError):
+    """The body points to an offloaded payload (claim check) that no longer exists."""
+
+    reason = RejectReason.PAYLOAD_MISSING

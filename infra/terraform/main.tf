@@ -8,6 +8,8 @@ module "consumer" {
   topic_arn   = aws_sns_topic.orders.arn
   kms_key_arn = aws_kms_key.messages.arn
 
+  payload_bucket_arn = var.payload_bucket_arn
+
   filter_policy        = each.value.filter_policy
   max_receive_count    = each.value.max_receive_count
   visibility_timeout_s = each.value.visibility_timeout_s

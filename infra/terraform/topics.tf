@@ -35,4 +35,12 @@ data "aws_iam_policy_document" "publisher" {
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [aws_kms_key.messages.arn]
   }
+  dynamic "statement" {
+    for_each = var.payload_bucket_arn == null ? [] : [var.payload_bucket_arn]
+    content {
+      sid       = "OffloadLargePayloads"
+      actions   = ["s3:PutObject"]
+      resources = ["${statement.value}/fanout/*"]
+    }
+  }
 }

@@ -134,3 +134,13 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "payload_bucket_arn" {
+  description = "S3 bucket (ARN) holding event bodies too large for SNS (claim check, keys under fanout/); null turns it off. The producer's FANOUT_PAYLOAD_BUCKET names the same bucket."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.payload_bucket_arn == null || can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.payload_bucket_arn))
+    error_message = "payload_bucket_arn must be an S3 bucket ARN, e.g. arn:aws:s3:::acme-prod-fanout-payloads."
+  }
+}

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from fanout.contract.deadletter import DeadLetterAttribute
 from fanout.contract.errors import ContractError
-from fanout.contract.wire import EVENT_TYPE_ATTRIBUTE, decode_sqs_body
+from fanout.contract.payloads import PayloadPointer
+from fanout.contract.registry import ORDER_EVENTS
+from fanout.contract.wire import EVENT_TYPE_ATTRIBUTE, unwrap_body
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -49,13 +51,17 @@ class DeadLetter:
         body = message.get("Body", "")
         attributes: dict[str, Any] = dict(message.get("MessageAttributes", {}))
         sent_ms = int(message.get("Attributes", {}).get("SentTimestamp", "0"))
-        event_type, event_id, decode_error = None, None, None
+        event_type = attributes.get(EVENT_TYPE_ATTRIBUTE, {}).get("StringValue")
+        event_id, decode_error = None, None
         try:
-            event = decode_sqs_body(body)
-            event_type, event_id = event.type, event.id
+            document = unwrap_body(body)
+            if pointer := PayloadPointer.parse(document):
+                decode_error = f"payload offloaded to {pointer.url} (not fetched)"
+            else:
+                event = ORDER_EVENTS.parse_envelope(document)
+                event_type, event_id = event.type, event.id
         except ContractError as error:
             decode_error = str(error)
-            event_type = attributes.get(EVENT_TYPE_ATTRIBUTE, {}).get("StringValue")
         return cls(
             message_id=message.get("MessageId", ""),
             body=body,

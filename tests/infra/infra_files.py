@@ -49,9 +49,14 @@ def resource(directory: Path, kind: str, name: str, family: str = "resource") ->
 
 
 def statements(directory: Path, document: str) -> dict[str, Block]:
-    """The statements of a `data "aws_iam_policy_document"`, by sid."""
+    """The statements of a `data "aws_iam_policy_document"`, by sid (dynamic ones: their content)."""
     body = resource(directory, "aws_iam_policy_document", document, family="data")
-    return {statement["sid"]: statement for statement in body["statement"]}
+    dynamic = [
+        {**content, "for_each": block["statement"]["for_each"]}
+        for block in body.get("dynamic", [])
+        for content in block["statement"]["content"]
+    ]
+    return {statement["sid"]: statement for statement in [*body["statement"], *dynamic]}
 
 
 def dockerfile() -> DockerfileParser:

@@ -18,6 +18,7 @@ from infra_files import (
     terraform_module,
 )
 
+from fanout.contract.payloads import KEY_PREFIX
 from fanout.topology import declared_topology
 from monitor.settings import MonitorSettings
 
@@ -43,10 +44,20 @@ def test_consumer_task_role_is_least_privilege() -> None:
         "VerifyOwnSubscription": (["sns:ListSubscriptionsByTopic"], ["${var.topic_arn}"]),
         "FindTopicReadSubscription": (["sns:GetSubscriptionAttributes", "sns:ListTopics"], ["*"]),
         "UseMessageKey": (["kms:Decrypt", "kms:GenerateDataKey"], ["${var.kms_key_arn}"]),
+        "ReadOffloadedPayloads": (["s3:GetObject"], ["${statement.value}/fanout/*"]),
     }
+    payloads = statements(CONSUMER_MODULE, "task")["ReadOffloadedPayloads"]
+    assert payloads["for_each"] == "${var.payload_bucket_arn == null ? [] : [var.payload_bucket_arn]}"
     service = labelled(CONSUMER_MODULE, "module")["service"]
     assert service["task_policy_json"] == "${data.aws_iam_policy_document.task.json}"
     assert service["command"] == ["fanout", "consume", "${var.name}"]
+
+
+def test_the_publisher_may_offload_only_under_the_payload_prefix() -> None:
+    granted = statements(TERRAFORM, "publisher")
+    assert granted["OffloadLargePayloads"]["actions"] == ["s3:PutObject"]
+    assert granted["OffloadLargePayloads"]["resources"] == [f"${{statement.value}}/{KEY_PREFIX}*"]
+    assert labelled(TERRAFORM, "module")["consumer"]["payload_bucket_arn"] == "${var.payload_bucket_arn}"
 
 
 def test_monitor_reads_every_queue_and_publishes_only_to_the_alarm_topic() -> None:

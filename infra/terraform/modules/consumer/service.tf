@@ -16,7 +16,8 @@ module "service" {
 }
 
 # Least privilege: consume its own queue, dead-letter to its own DLQ, verify its own part of the
-# topology at start-up (TopologyClient.verify), use the message key. Nothing else.
+# topology at start-up (TopologyClient.verify), use the message key, read offloaded payloads
+# (when a payload bucket is set). Nothing else.
 data "aws_iam_policy_document" "task" {
   statement {
     sid       = "ConsumeOwnQueue"
@@ -43,6 +44,14 @@ data "aws_iam_policy_document" "task" {
     sid       = "UseMessageKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
+  }
+  dynamic "statement" {
+    for_each = var.payload_bucket_arn == null ? [] : [var.payload_bucket_arn]
+    content {
+      sid       = "ReadOffloadedPayloads"
+      actions   = ["s3:GetObject"]
+      resources = ["${statement.value}/fanout/*"]
+    }
   }
 }
 

@@ -26,6 +26,12 @@ variable "kms_key_arn" {
   type        = string
 }
 
+variable "payload_bucket_arn" {
+  description = "S3 bucket (ARN) of offloaded event bodies the consumer may read (keys under fanout/); null: none."
+  type        = string
+  default     = null
+}
+
 variable "filter_policy" {
   description = "Subscription filter policy (MessageAttributes scope), e.g. { event_type = [\"order.placed\"] }."
   type        = map(list(string))
