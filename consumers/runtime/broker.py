@@ -15,7 +15,11 @@ from fanout.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient
-    from types_aiobotocore_sqs.type_defs import BatchResultErrorEntryTypeDef, MessageAttributeValueTypeDef
+    from types_aiobotocore_sqs.type_defs import (
+        BatchResultErrorEntryTypeDef,
+        MessageAttributeValueTypeDef,
+        SendMessageRequestTypeDef,
+    )
 
 BATCH_LIMIT = 10
 T = TypeVar("T")
@@ -123,9 +127,19 @@ class QueueBroker:
             failures += _failures([message for message, _ in batch], response.get("Failed", []))
         return failures
 
-    async def send_to_dlq(self, body: str, attributes: Mapping[str, "MessageAttributeValueTypeDef"]) -> None:
-        """SendMessage to the dead-letter queue."""
-        await self._sqs.send_message(QueueUrl=self.dlq_url, MessageBody=body, MessageAttributes=attributes)
+    async def send_to_dlq(
+        self, message: ReceivedMessage, attributes: Mapping[str, "MessageAttributeValueTypeDef"]
+    ) -> None:
+        """SendMessage of `message`'s body to the dead-letter queue (a FIFO DLQ keeps its group)."""
+        request: SendMessageRequestTypeDef = {
+            "QueueUrl": self.dlq_url,
+            "MessageBody": message.body,
+            "MessageAttributes": attributes,
+        }
+        if message.group_id is not None:
+            request["MessageGroupId"] = message.group_id
+            request["MessageDeduplicationId"] = message.message_id
+        await self._sqs.send_message(**request)
 
 
 def _failures(

@@ -84,7 +84,7 @@ class DeadLetterer:
         """True when the message is in the DLQ; False leaves it on the source queue for redelivery."""
         attributes = dead_letter_attributes(message, reason, detail, self._source_queue)
         try:
-            await self._broker.send_to_dlq(message.body, attributes)
+            await self._broker.send_to_dlq(message, attributes)
         except Exception as error:
             log.error(
                 "dead-letter send failed; the message stays on its queue",

@@ -2,11 +2,13 @@
 
 The dispatcher takes a message from the buffer only when a handler slot is free, so a busy
 consumer leaves messages in the buffer and a full buffer stops the pollers (backpressure).
+On FIFO queues, messages of one message group run one after the other (consumers.runtime.groups).
 """
 
 import asyncio
 
 from consumers.runtime.buffer import MessageBuffer
+from consumers.runtime.groups import GroupSequencer
 from consumers.runtime.message import ReceivedMessage
 from consumers.runtime.observer import ObserverGroup
 from consumers.runtime.processing import MessageProcessor
@@ -29,6 +31,7 @@ class Dispatcher:
         self._observers = observers
         self._consumer = consumer
         self._tasks: set[asyncio.Task[None]] = set()
+        self._groups = GroupSequencer()
 
     @property
     def in_flight(self) -> int:
@@ -49,7 +52,11 @@ class Dispatcher:
 
     async def _work(self, message: ReceivedMessage) -> None:
         try:
-            await self._processor.process(message)
+            await self._groups.in_order(
+                message.group_id,
+                lambda: self._processor.process(message),
+                lambda: self._processor.release([message]),
+            )
         finally:
             self._slots.release()
             self._tasks.discard(asyncio.current_task())

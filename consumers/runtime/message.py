@@ -47,6 +47,11 @@ class ReceivedMessage:
         return int(self.system_attributes.get("ApproximateReceiveCount", "1"))
 
     @property
+    def group_id(self) -> str | None:
+        """MessageGroupId on a FIFO queue; None on a standard queue."""
+        return self.system_attributes.get("MessageGroupId")
+
+    @property
     def sent_at(self) -> datetime:
         return _from_epoch_ms(self.system_attributes.get("SentTimestamp"))
 

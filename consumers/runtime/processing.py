@@ -31,6 +31,7 @@ from fanout.contract.envelope import CloudEvent
 from fanout.contract.errors import ContractError
 
 LEASE_MARGIN_S = 5.0  # an idempotency claim outlives the handler's timeout by this much
+GONE_OUTCOMES = frozenset({Outcome.HANDLED, Outcome.DUPLICATE, Outcome.DEAD_LETTERED})  # off the queue
 
 
 def retry_delay(error: BaseException, backoff: Backoff, attempt: int) -> int:
@@ -54,6 +55,7 @@ class _Delivery:
     started: float
     log: Any
     event: CloudEvent[Any] | None = None
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,11 @@ class MessageProcessor:
         self._parts = parts
         self._log = structlog.get_logger(__name__).bind(consumer=service.name)
 
-    async def process(self, message: ReceivedMessage) -> None:
-        """Handle one message and settle it; only cancellation propagates (after releasing the message)."""
+    async def process(self, message: ReceivedMessage) -> bool:
+        """Handle one message and settle it; True when it left the queue (handled, duplicate, dead-lettered).
+
+        Only cancellation propagates (after releasing the message).
+        """
         delivery = _Delivery(
             message=message,
             context=handler_context(message, self._service.name, self._queue.max_receive_count),
@@ -101,6 +106,8 @@ class MessageProcessor:
             delivery.log.exception("message processing crashed")
             if self._parts.heartbeat.is_tracked(message):
                 await self.release([message])
+            return False
+        return delivery.outcome in GONE_OUTCOMES
 
     async def _process(self, delivery: _Delivery) -> None:
         try:
@@ -261,6 +268,7 @@ class MessageProcessor:
             delivery.log.exception("service hook failed")
 
     def _report(self, delivery: _Delivery, outcome: str, error: BaseException | None = None) -> None:
+        delivery.outcome = outcome
         duration = time.monotonic() - delivery.started
         self._parts.observers.on_outcome(
             self._service.name, outcome, delivery.event, delivery.context, duration, error
