@@ -7,6 +7,7 @@ import typer
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
+from fanout.cli import bench as bench_command
 from fanout.cli import consume, dev, events, publish, status, topology
 from fanout.cli import dlq as dlq_commands
 from fanout.cli import monitor as monitor_command
@@ -27,6 +28,7 @@ app.command("monitor")(monitor_command.monitor)
 app.command("status")(status.status)
 app.command("consume")(consume.consume)
 app.command("publish")(publish.publish)
+app.command("bench")(bench_command.bench)
 app.command("dev")(dev.dev)
 
 
