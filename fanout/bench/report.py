@@ -94,6 +94,11 @@ def _publish_rows(results: BenchResults) -> list[Row]:
             f"≥ {BATCH_TARGET:g}x unbatched",
             publish.async_ratio >= BATCH_TARGET,
         ),
+        Row(
+            "publish, topic without subscriptions",
+            f"{publish.rate(publish.bare_unbatched_s):,.0f} → {publish.rate(publish.bare_batched_s):,.0f} "
+            f"events/s batched ({publish.bare_ratio:.1f}x)",
+        ),
     ]
 
 

@@ -71,6 +71,8 @@ def test_publish_methods_all_published(bench_run: tuple[dict[str, Any], str]) ->
     for method in ("unbatched", "batched_sync", "batched_async"):
         assert publish[method]["events_per_s"] > 0
     assert publish["ratio_sync"] > 0 and publish["ratio_async"] > 0
+    bare = publish["no_subscriptions"]
+    assert bare["unbatched_events_per_s"] > 0 and bare["batched_sync_events_per_s"] > 0
 
 
 def test_latency_percentiles_are_ordered(bench_run: tuple[dict[str, Any], str]) -> None:
