@@ -16,8 +16,8 @@ from fanout.aws import sync_client
 from fanout.contract import CloudEvent, OrderItem, OrderPlaced, new_event
 from fanout.contract.deadletter import DeadLetterAttribute
 from fanout.contract.payloads import PAYLOAD_SIZE_ATTRIBUTE, POINTER_CLASS, PayloadPointer
-from fanout.testing.plugin import LocalTopology
 from fanout.testing.spy import HandlerSpy
+from fanout.topology import AppliedTopology
 from monitor.dlq.messages import DeadLetter
 from producer.async_publisher import AsyncPublisher
 from producer.entries import OversizedMessage
@@ -59,7 +59,7 @@ def large_order(items: int = 400) -> CloudEvent[OrderPlaced]:
 
 
 @pytest.fixture
-def bucket(fanout_topology: LocalTopology) -> str:
+def bucket(fanout_topology: AppliedTopology) -> str:
     sync_client("s3").create_bucket(Bucket=BUCKET)
     return BUCKET
 
@@ -68,7 +68,7 @@ def settings() -> ConsumerSettings:
     return ConsumerSettings(wait_time_s=1, health_port=0, retry_strategy="fixed", retry_initial_s=0)
 
 
-def test_without_a_bucket_a_large_event_fails_before_any_call(fanout_topology: LocalTopology) -> None:
+def test_without_a_bucket_a_large_event_fails_before_any_call(fanout_topology: AppliedTopology) -> None:
     with pytest.raises(OversizedMessage, match="set a payload bucket"):
         publisher = Publisher(
             topic_arn=fanout_topology.deployed.topic_arn, options=PublishOptions(max_message_bytes=LIMIT)
@@ -78,7 +78,7 @@ def test_without_a_bucket_a_large_event_fails_before_any_call(fanout_topology: L
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
 async def test_a_large_event_travels_through_s3_and_reaches_the_handler_whole(
-    fanout_topology: LocalTopology, bucket: str, flavour: str
+    fanout_topology: AppliedTopology, bucket: str, flavour: str
 ) -> None:
     event = large_order()
     options = PublishOptions(max_message_bytes=LIMIT, payload_bucket=bucket)
@@ -113,7 +113,7 @@ async def test_a_large_event_travels_through_s3_and_reaches_the_handler_whole(
 
 
 async def test_a_pointer_to_a_missing_payload_is_dead_lettered_at_once(
-    fanout_topology: LocalTopology, bucket: str
+    fanout_topology: AppliedTopology, bucket: str
 ) -> None:
     gone = PayloadPointer(bucket, "fanout/never-stored.json")
     sync_client("sqs").send_message(QueueUrl=fanout_topology.queue_url("analytics"), MessageBody=gone.body())
@@ -139,7 +139,7 @@ async def test_a_pointer_to_a_missing_payload_is_dead_lettered_at_once(
 
 
 def test_events_within_the_limit_travel_inline_even_with_a_bucket(
-    fanout_topology: LocalTopology, bucket: str
+    fanout_topology: AppliedTopology, bucket: str
 ) -> None:
     small, large = new_event(large_order(items=1).data), large_order()
     options = PublishOptions(max_message_bytes=LIMIT, payload_bucket=bucket)

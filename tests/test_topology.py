@@ -7,8 +7,7 @@ import pytest
 from fanout.aws import sync_client
 from fanout.contract import OrderShipped, new_event
 from fanout.contract.wire import message_attributes
-from fanout.testing.plugin import LocalTopology
-from fanout.topology import QueueSettings, TopologyClient, declared_topology
+from fanout.topology import AppliedTopology, QueueSettings, TopologyClient, declared_topology
 from fanout.topology.model import ConsumerSpec, Topology
 
 
@@ -30,7 +29,7 @@ def test_dlq_retention_must_exceed_source_retention() -> None:
         QueueSettings(retention_s=1_209_600, dlq_retention_s=1_209_600)
 
 
-def test_apply_creates_queues_with_redrive_and_policy(fanout_topology: LocalTopology) -> None:
+def test_apply_creates_queues_with_redrive_and_policy(fanout_topology: AppliedTopology) -> None:
     sqs = sync_client("sqs")
     inventory = fanout_topology.deployed.consumers["inventory"]
     attributes = sqs.get_queue_attributes(QueueUrl=inventory.queue.url, AttributeNames=["All"])["Attributes"]
@@ -45,7 +44,7 @@ def test_apply_creates_queues_with_redrive_and_policy(fanout_topology: LocalTopo
     assert dlq["MessageRetentionPeriod"] == "1209600"
 
 
-def test_apply_is_idempotent_and_verify_is_clean(fanout_topology: LocalTopology) -> None:
+def test_apply_is_idempotent_and_verify_is_clean(fanout_topology: AppliedTopology) -> None:
     again = client().apply(fanout_topology.declared)
     assert again == fanout_topology.deployed
     subscriptions = sync_client("sns").list_subscriptions_by_topic(TopicArn=again.topic_arn)["Subscriptions"]
@@ -53,7 +52,7 @@ def test_apply_is_idempotent_and_verify_is_clean(fanout_topology: LocalTopology)
     assert client().verify(fanout_topology.declared) == []
 
 
-def test_verify_reports_drift_without_fixing_it(fanout_topology: LocalTopology) -> None:
+def test_verify_reports_drift_without_fixing_it(fanout_topology: AppliedTopology) -> None:
     sqs = sync_client("sqs")
     url = fanout_topology.queue_url("email")
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "5"})
@@ -73,7 +72,7 @@ def test_verify_reports_missing_resources(fanout_endpoint: str) -> None:
     assert client().verify(declared_topology("test")) == ["topic test-orders does not exist"]
 
 
-def test_apply_updates_a_changed_filter_policy(fanout_topology: LocalTopology) -> None:
+def test_apply_updates_a_changed_filter_policy(fanout_topology: AppliedTopology) -> None:
     narrowed = Topology(
         prefix="test",
         consumers=(ConsumerSpec(name="email", event_types=frozenset({"order.shipped"})),),
@@ -84,7 +83,7 @@ def test_apply_updates_a_changed_filter_policy(fanout_topology: LocalTopology) -
     assert client().verify(narrowed) == []
 
 
-def test_fan_out_reaches_exactly_the_subscribed_queues(fanout_topology: LocalTopology) -> None:
+def test_fan_out_reaches_exactly_the_subscribed_queues(fanout_topology: AppliedTopology) -> None:
     from datetime import UTC, datetime
 
     event = new_event(

@@ -13,8 +13,9 @@ from typing import Any
 
 from fanout.aws import sync_client
 from fanout.bench.process import WorkerFailed, WorkerProcess
-from fanout.bench.queues import BenchTopology
+from fanout.bench.queues import purge_queues
 from fanout.bench.worker import WorkerJob
+from fanout.topology import AppliedTopology
 from producer.demo import demo_events
 from producer.publisher import Publisher
 
@@ -67,9 +68,9 @@ class LatencyFigures:
         }
 
 
-def measure_latency(topology: BenchTopology, rate: float, seconds: float, seed: int) -> LatencyFigures:
+def measure_latency(topology: AppliedTopology, rate: float, seconds: float, seed: int) -> LatencyFigures:
     """Publish rate x seconds events on schedule and collect each delivery's handler start."""
-    topology.purge(sync_client("sqs"))
+    purge_queues(sync_client("sqs"), topology)
     events = demo_events(max(1, round(rate * seconds)), seed=seed)
     fan_out = {c.name: c.event_types for c in topology.declared.consumers}
     expected = sum(event.type in types for event in events for types in fan_out.values())
@@ -91,7 +92,7 @@ def measure_latency(topology: BenchTopology, rate: float, seconds: float, seed: 
         elapsed = time.perf_counter() - started
         worker.send({"expect": expected, "timeout_s": DELIVERY_TIMEOUT_S})
         deliveries = worker.result()["deliveries"]
-    topology.purge(sync_client("sqs"))
+    purge_queues(sync_client("sqs"), topology)
     if not deliveries:
         raise WorkerFailed(f"no handler started within {DELIVERY_TIMEOUT_S:.0f} s of the last publish")
     latencies: dict[str, list[float]] = defaultdict(list)

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fanout.aws import sync_client
-from fanout.bench.queues import BenchTopology
+from fanout.bench.queues import purge_queues
 from fanout.contract.envelope import CloudEvent
+from fanout.topology import AppliedTopology
 from producer.async_publisher import AsyncPublisher
 from producer.demo import demo_events
 from producer.entries import build_entry
@@ -126,7 +127,7 @@ async def _batched_async(topic_arn: str, chunks: list[Events], purge: Callable[[
         return await _timed_async(chunks, publish, purge)
 
 
-def measure_publish(topology: BenchTopology, count: int, chunk: int, seed: int) -> PublishFigures:
+def measure_publish(topology: AppliedTopology, count: int, chunk: int, seed: int) -> PublishFigures:
     """Publish `count` demo events with each method and time them."""
     sns, sqs = sync_client("sns"), sync_client("sqs")
     topic_arn = topology.deployed.topic_arn
@@ -135,7 +136,7 @@ def measure_publish(topology: BenchTopology, count: int, chunk: int, seed: int) 
     publisher = Publisher(topic_arn=topic_arn, sns=sns)
 
     def purge() -> None:
-        topology.purge(sqs)
+        purge_queues(sqs, topology)
 
     def unbatched(part: Events) -> None:
         publish_each(sns, topic_arn, part)

@@ -2,14 +2,13 @@
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from fanout.aws import sync_client
 from fanout.contract.wire import message_attributes
-from fanout.topology import DeployedTopology, Topology, TopologyClient, declared_topology
+from fanout.topology import AppliedTopology, TopologyClient, declared_topology
 from producer.demo import demo_events
 
 if TYPE_CHECKING:
@@ -22,31 +21,15 @@ BATCH = 10
 PURGE_IN_PROGRESS_CODES = frozenset({"AWS.SimpleQueueService.PurgeQueueInProgress", "PurgeQueueInProgress"})
 
 
-@dataclass(frozen=True)
-class BenchTopology:
-    """The declared topology under the `bench` prefix, as applied to the endpoint."""
-
-    declared: Topology
-    deployed: DeployedTopology
-
-    def queue_url(self, consumer: str) -> str:
-        return self.deployed.consumers[consumer].queue.url
-
-    def dlq_url(self, consumer: str) -> str:
-        return self.deployed.consumers[consumer].dlq.url
-
-    def all_queue_urls(self) -> list[str]:
-        return [url for c in self.deployed.consumers.values() for url in (c.queue.url, c.dlq.url)]
-
-    def purge(self, sqs: "SQSClient") -> None:
-        """Empty every queue and DLQ (moto gets slow when queues are deep)."""
-        for url in self.all_queue_urls():
-            try:
-                sqs.purge_queue(QueueUrl=url)
-            except ClientError as error:  # SQS allows one purge a minute per queue
-                if error.response.get("Error", {}).get("Code") not in PURGE_IN_PROGRESS_CODES:
-                    raise
-                drain_queue(sqs, url)
+def purge_queues(sqs: "SQSClient", topology: AppliedTopology) -> None:
+    """Empty every queue and DLQ of the topology (moto gets slow when queues are deep)."""
+    for url in topology.queue_urls():
+        try:
+            sqs.purge_queue(QueueUrl=url)
+        except ClientError as error:  # SQS allows one purge a minute per queue
+            if error.response.get("Error", {}).get("Code") not in PURGE_IN_PROGRESS_CODES:
+                raise
+            drain_queue(sqs, url)
 
 
 def drain_queue(sqs: "SQSClient", url: str) -> None:
@@ -60,13 +43,12 @@ def drain_queue(sqs: "SQSClient", url: str) -> None:
         )
 
 
-def apply_bench_topology() -> BenchTopology:
+def apply_bench_topology() -> AppliedTopology:
     """Create (or correct) the `bench` topology on the endpoint and empty its queues."""
     declared = declared_topology(BENCH_PREFIX)
     sqs = sync_client("sqs")
-    deployed = TopologyClient(sync_client("sns"), sqs).apply(declared)
-    topology = BenchTopology(declared, deployed)
-    topology.purge(sqs)
+    topology = AppliedTopology(declared, TopologyClient(sync_client("sns"), sqs).apply(declared))
+    purge_queues(sqs, topology)
     return topology
 
 

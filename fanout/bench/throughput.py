@@ -5,9 +5,10 @@ from typing import Any
 
 from fanout.aws import sync_client
 from fanout.bench.process import WorkerProcess
-from fanout.bench.queues import THROUGHPUT_CONSUMER, BenchTopology
+from fanout.bench.queues import THROUGHPUT_CONSUMER, purge_queues
 from fanout.bench.refill import DepthStats, Refiller
 from fanout.bench.worker import Kind, WorkerJob
+from fanout.topology import AppliedTopology
 
 MAX_CHECKPOINT_EVERY = 10_000
 CHECKPOINTS = 5  # RSS samples in a short run
@@ -44,7 +45,7 @@ def warmup_for(depth: int) -> int:
     return max(50, min(depth, 500))
 
 
-def measure_throughput(kind: Kind, topology: BenchTopology, messages: int, depth: int) -> Throughput:
+def measure_throughput(kind: Kind, topology: AppliedTopology, messages: int, depth: int) -> Throughput:
     """Drain `messages` (after a warm-up) from the throughput queue kept at `depth` messages."""
     warmup = warmup_for(depth)
     total = warmup + messages
@@ -66,5 +67,5 @@ def measure_throughput(kind: Kind, topology: BenchTopology, messages: int, depth
             measured = worker.result()
     finally:
         depth_stats = refiller.stop()
-        topology.purge(sqs)
+        purge_queues(sqs, topology)
     return Throughput(measured, depth_stats)

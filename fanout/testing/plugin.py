@@ -7,29 +7,14 @@ test creates talks to it.
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
 from fanout.aws import sync_client
 from fanout.testing.spy import HandlerSpy
-from fanout.topology import DeployedTopology, Topology, TopologyClient, declared_topology
+from fanout.topology import AppliedTopology, TopologyClient, declared_topology
 
 TEST_PREFIX = "test"
-
-
-@dataclass(frozen=True)
-class LocalTopology:
-    """The declared topology as applied to the test endpoint."""
-
-    declared: Topology
-    deployed: DeployedTopology
-
-    def queue_url(self, consumer: str) -> str:
-        return self.deployed.consumers[consumer].queue.url
-
-    def dlq_url(self, consumer: str) -> str:
-        return self.deployed.consumers[consumer].dlq.url
 
 
 @pytest.fixture(scope="session")
@@ -50,14 +35,14 @@ def fanout_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def fanout_topology(fanout_endpoint: str) -> LocalTopology:
+def fanout_topology(fanout_endpoint: str) -> AppliedTopology:
     """An empty endpoint with the declared topology applied (prefix `test`)."""
     from fanout.local.endpoint import reset_endpoint
 
     reset_endpoint(fanout_endpoint)
     declared = declared_topology(TEST_PREFIX)
     deployed = TopologyClient(sync_client("sns"), sync_client("sqs")).apply(declared)
-    return LocalTopology(declared, deployed)
+    return AppliedTopology(declared, deployed)
 
 
 @pytest.fixture

@@ -54,6 +54,24 @@ class DeployedTopology:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class AppliedTopology:
+    """A declared topology and where it was applied: what tests, benchmarks and dev runs work with."""
+
+    declared: Topology
+    deployed: DeployedTopology
+
+    def queue_url(self, consumer: str) -> str:
+        return self.deployed.consumers[consumer].queue.url
+
+    def dlq_url(self, consumer: str) -> str:
+        return self.deployed.consumers[consumer].dlq.url
+
+    def queue_urls(self) -> list[str]:
+        """Every consumer queue and dead-letter queue."""
+        return [url for name in self.deployed.consumers for url in (self.queue_url(name), self.dlq_url(name))]
+
+
 def queue_policy(queue_arn: str, topic_arn: str) -> dict[str, Any]:
     """Only the topic may send to the queue, and only over TLS."""
     return {

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from infra_files import ROOT, dockerfile, exec_form
 
-from fanout.testing.plugin import TEST_PREFIX, LocalTopology
+from fanout.testing.plugin import TEST_PREFIX, AppliedTopology
 
 
 def hadolint(
@@ -145,7 +145,7 @@ def free_port() -> int:
 
 
 def test_healthcheck_passes_on_the_running_monitor_and_fails_once_it_stops(
-    fanout_topology: LocalTopology, fanout_endpoint: str, tmp_path: Path
+    fanout_topology: AppliedTopology, fanout_endpoint: str, tmp_path: Path
 ) -> None:
     environment = {
         "AWS_ENDPOINT_URL": fanout_endpoint,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from infra_files import ROOT
 
-from fanout.testing.plugin import TEST_PREFIX, LocalTopology
+from fanout.testing.plugin import TEST_PREFIX, AppliedTopology
 
 PACKAGES = ("fanout", "consumers", "producer", "monitor")
 
@@ -83,7 +83,7 @@ def test_the_code_comes_from_the_wheel_not_the_source_tree(installed: Path, tmp_
 
 
 def test_installed_consumer_checks_the_deployed_topology(
-    installed: Path, fanout_topology: LocalTopology, fanout_endpoint: str, tmp_path: Path
+    installed: Path, fanout_topology: AppliedTopology, fanout_endpoint: str, tmp_path: Path
 ) -> None:
     result = run(
         installed,
@@ -100,7 +100,7 @@ def test_installed_consumer_checks_the_deployed_topology(
 
 
 def test_installed_consumer_check_fails_without_the_topology(
-    installed: Path, fanout_topology: LocalTopology, fanout_endpoint: str, tmp_path: Path
+    installed: Path, fanout_topology: AppliedTopology, fanout_endpoint: str, tmp_path: Path
 ) -> None:
     result = run(
         installed,

@@ -9,7 +9,7 @@ from monitor_support import drain, put_dead_letters, visible
 from fanout.aws import sync_client
 from fanout.cli import main
 from fanout.contract.deadletter import DeadLetterAttribute
-from fanout.testing.plugin import LocalTopology
+from fanout.topology import AppliedTopology
 from monitor.dlq.queues import dead_letter_queue
 from monitor.dlq.redrive import Redriver
 
@@ -24,7 +24,7 @@ def run(argv: list[str]) -> int:
 
 
 def test_show_decodes_without_consuming(
-    fanout_topology: LocalTopology, test_env: str, capsys: pytest.CaptureFixture[str]
+    fanout_topology: AppliedTopology, test_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dlq = fanout_topology.dlq_url("email")
     put_dead_letters(dlq, 3, reason="schema_violation")
@@ -47,7 +47,7 @@ def test_show_decodes_without_consuming(
 
 
 def test_show_limit_and_unknown_consumer(
-    fanout_topology: LocalTopology, test_env: str, capsys: pytest.CaptureFixture[str]
+    fanout_topology: AppliedTopology, test_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     put_dead_letters(fanout_topology.dlq_url("inventory"), 12)
     assert run(["dlq", "show", "inventory", "--limit", "11", "--json"]) == 0
@@ -59,7 +59,7 @@ def test_show_limit_and_unknown_consumer(
 
 
 def test_list_reports_depth_and_oldest_age(
-    fanout_topology: LocalTopology, test_env: str, capsys: pytest.CaptureFixture[str]
+    fanout_topology: AppliedTopology, test_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     put_dead_letters(fanout_topology.dlq_url("analytics"), 2)
     assert run(["dlq", "list", "--json"]) == 0
@@ -70,7 +70,7 @@ def test_list_reports_depth_and_oldest_age(
 
 
 def test_redrive_moves_everything_back_without_dlq_attributes(
-    fanout_topology: LocalTopology, test_env: str
+    fanout_topology: AppliedTopology, test_env: str
 ) -> None:
     dlq, source = fanout_topology.dlq_url("email"), fanout_topology.queue_url("email")
     bodies = put_dead_letters(dlq, 13)
@@ -87,7 +87,7 @@ def test_redrive_moves_everything_back_without_dlq_attributes(
 
 
 def test_redrive_dry_run_moves_nothing_and_limit_and_rate_are_respected(
-    fanout_topology: LocalTopology, test_env: str, capsys: pytest.CaptureFixture[str]
+    fanout_topology: AppliedTopology, test_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     dlq, source = fanout_topology.dlq_url("inventory"), fanout_topology.queue_url("inventory")
     put_dead_letters(dlq, 7)
@@ -100,7 +100,9 @@ def test_redrive_dry_run_moves_nothing_and_limit_and_rate_are_respected(
     assert (visible(dlq), visible(source)) == (4, 3)
 
 
-def test_interrupted_redrive_then_rerun_loses_nothing(fanout_topology: LocalTopology, test_env: str) -> None:
+def test_interrupted_redrive_then_rerun_loses_nothing(
+    fanout_topology: AppliedTopology, test_env: str
+) -> None:
     dlq, source = fanout_topology.dlq_url("analytics"), fanout_topology.queue_url("analytics")
     bodies = put_dead_letters(dlq, 25)
     queue = dead_letter_queue("analytics")
@@ -117,7 +119,7 @@ def test_interrupted_redrive_then_rerun_loses_nothing(fanout_topology: LocalTopo
 
 
 def test_purge_needs_confirmation(
-    fanout_topology: LocalTopology, test_env: str, monkeypatch: pytest.MonkeyPatch
+    fanout_topology: AppliedTopology, test_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dlq = fanout_topology.dlq_url("email")
     put_dead_letters(dlq, 2)

@@ -10,7 +10,7 @@ import pytest
 from monitor_support import ManualClock, Receiver, drain, put_dead_letters, visible
 
 from fanout.aws import sync_client
-from fanout.testing.plugin import LocalTopology
+from fanout.topology import AppliedTopology
 from monitor.dlq.queues import dead_letter_queue
 from monitor.dlq.redrive import Redriver
 from monitor.runner import open_monitor
@@ -29,7 +29,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def open_test_monitor(
-    fanout_topology: LocalTopology, test_env: str, tmp_path: Path, receiver: Receiver, clock: ManualClock
+    fanout_topology: AppliedTopology, test_env: str, tmp_path: Path, receiver: Receiver, clock: ManualClock
 ) -> OpenMonitor:
     """Opens a monitor on the test topology: state in tmp_path, a webhook to the receiver, fast retries."""
 
@@ -53,7 +53,7 @@ def open_test_monitor(
 
 
 async def test_one_alert_per_crossing_repeat_after_interval_resolve_after_redrive(
-    open_test_monitor: OpenMonitor, fanout_topology: LocalTopology, receiver: Receiver, clock: ManualClock
+    open_test_monitor: OpenMonitor, fanout_topology: AppliedTopology, receiver: Receiver, clock: ManualClock
 ) -> None:
     dlq = fanout_topology.dlq_url("email")
     put_dead_letters(dlq, 2, reason="schema_violation")
@@ -98,7 +98,7 @@ async def test_one_alert_per_crossing_repeat_after_interval_resolve_after_redriv
 
 
 async def test_restart_does_not_repage_and_still_resolves(
-    open_test_monitor: OpenMonitor, fanout_topology: LocalTopology, receiver: Receiver, clock: ManualClock
+    open_test_monitor: OpenMonitor, fanout_topology: AppliedTopology, receiver: Receiver, clock: ManualClock
 ) -> None:
     put_dead_letters(fanout_topology.dlq_url("inventory"), 1)
     async with open_test_monitor() as first:
@@ -117,7 +117,7 @@ async def test_restart_does_not_repage_and_still_resolves(
 
 
 async def test_failing_sink_is_retried_and_does_not_stop_the_others(
-    open_test_monitor: OpenMonitor, fanout_topology: LocalTopology, receiver: Receiver
+    open_test_monitor: OpenMonitor, fanout_topology: AppliedTopology, receiver: Receiver
 ) -> None:
     receiver.statuses["/broken"] = 500
     put_dead_letters(fanout_topology.dlq_url("analytics"), 1)
@@ -136,7 +136,7 @@ async def test_failing_sink_is_retried_and_does_not_stop_the_others(
 
 
 async def test_pagerduty_and_slack_payloads(
-    open_test_monitor: OpenMonitor, fanout_topology: LocalTopology, receiver: Receiver
+    open_test_monitor: OpenMonitor, fanout_topology: AppliedTopology, receiver: Receiver
 ) -> None:
     put_dead_letters(fanout_topology.dlq_url("email"), 2, reason="retries_exhausted")
     put_dead_letters(fanout_topology.dlq_url("inventory"), 1)
@@ -173,7 +173,7 @@ async def test_pagerduty_and_slack_payloads(
 
 
 async def test_growth_threshold_fires_before_the_depth_threshold(
-    open_test_monitor: OpenMonitor, fanout_topology: LocalTopology, receiver: Receiver
+    open_test_monitor: OpenMonitor, fanout_topology: AppliedTopology, receiver: Receiver
 ) -> None:
     dlq = fanout_topology.dlq_url("email")
     put_dead_letters(dlq, 1)
@@ -189,7 +189,7 @@ async def test_growth_threshold_fires_before_the_depth_threshold(
 
 
 async def test_alerts_published_to_an_sns_alarm_topic(
-    open_test_monitor: OpenMonitor, fanout_topology: LocalTopology
+    open_test_monitor: OpenMonitor, fanout_topology: AppliedTopology
 ) -> None:
     sns, sqs = sync_client("sns"), sync_client("sqs")
     topic = sns.create_topic(Name="test-alarms")["TopicArn"]
@@ -211,7 +211,7 @@ async def test_alerts_published_to_an_sns_alarm_topic(
 
 
 async def test_metrics_and_health_endpoints(
-    open_test_monitor: OpenMonitor, fanout_topology: LocalTopology
+    open_test_monitor: OpenMonitor, fanout_topology: AppliedTopology
 ) -> None:
     put_dead_letters(fanout_topology.dlq_url("email"), 3)
     async with open_test_monitor() as monitor:

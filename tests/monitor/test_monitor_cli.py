@@ -12,7 +12,7 @@ import pytest
 from monitor_support import put_dead_letters
 
 from fanout.cli import main
-from fanout.testing.plugin import LocalTopology
+from fanout.topology import AppliedTopology
 
 
 def run(argv: list[str]) -> int:
@@ -29,7 +29,7 @@ def monitor_env(test_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("FANOUT_MONITOR_THRESHOLDS", '{"inventory": {"depth": 2}}')
 
 
-def test_once_exit_code_follows_thresholds(fanout_topology: LocalTopology, monitor_env: None) -> None:
+def test_once_exit_code_follows_thresholds(fanout_topology: AppliedTopology, monitor_env: None) -> None:
     assert run(["monitor", "--once"]) == 0
     put_dead_letters(fanout_topology.dlq_url("inventory"), 1)
     assert run(["monitor", "--once"]) == 0  # 1 < inventory's threshold of 2
@@ -38,7 +38,7 @@ def test_once_exit_code_follows_thresholds(fanout_topology: LocalTopology, monit
 
 
 def test_invalid_settings_are_one_line(
-    fanout_topology: LocalTopology,
+    fanout_topology: AppliedTopology,
     monitor_env: None,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -55,7 +55,7 @@ def test_invalid_settings_are_one_line(
 
 
 def test_container_entrypoint_serves_metrics_and_stops_on_sigterm(
-    fanout_topology: LocalTopology, monitor_env: None
+    fanout_topology: AppliedTopology, monitor_env: None
 ) -> None:
     put_dead_letters(fanout_topology.dlq_url("email"), 2)
     with socket.socket() as probe:

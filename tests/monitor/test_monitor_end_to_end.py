@@ -14,7 +14,7 @@ from consumers.runtime.settings import ConsumerSettings
 from fanout.aws import sync_client
 from fanout.cli import main
 from fanout.contract import CloudEvent, OrderShipped
-from fanout.testing.plugin import LocalTopology
+from fanout.topology import AppliedTopology
 from monitor.runner import open_monitor
 from monitor.settings import MonitorSettings
 
@@ -44,7 +44,7 @@ def run_cli(argv: list[str]) -> int:
 
 
 async def test_dead_letters_page_once_then_redrive_is_handled_and_purge_resolves(
-    fanout_topology: LocalTopology,
+    fanout_topology: AppliedTopology,
     test_env: str,
     tmp_path: Path,
     receiver: Receiver,

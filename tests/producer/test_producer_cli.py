@@ -10,7 +10,7 @@ from conftest import Drain, FaultySns
 
 from fanout.cli.app import main
 from fanout.contract import ORDER_EVENTS
-from fanout.testing.plugin import LocalTopology
+from fanout.topology import AppliedTopology
 from producer.demo import demo_events
 
 PLACED = {
@@ -47,7 +47,7 @@ def assert_one_line_error(code: int, err: str, fragment: str) -> None:
     assert fragment in err and "Traceback" not in err
 
 
-def published_ids(topology: LocalTopology, drain: Drain) -> list[str]:
+def published_ids(topology: AppliedTopology, drain: Drain) -> list[str]:
     return sorted(json.loads(m["Body"])["id"] for m in drain(topology.queue_url("analytics")))
 
 
@@ -57,7 +57,7 @@ def ndjson(path: Path, *lines: object) -> str:
 
 
 def test_publish_type_and_data_prints_the_message_id(
-    fanout_topology: LocalTopology, drain: Drain, capsys: pytest.CaptureFixture[str]
+    fanout_topology: AppliedTopology, drain: Drain, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run_cli(
         ["publish", "order.placed", "--data", json.dumps(PLACED), "--correlation-id", "corr-cli"], capsys
@@ -92,7 +92,7 @@ def test_publish_type_and_data_prints_the_message_id(
     ],
 )
 def test_invalid_input_is_one_line_on_stderr_and_publishes_nothing(
-    fanout_topology: LocalTopology,
+    fanout_topology: AppliedTopology,
     drain: Drain,
     capsys: pytest.CaptureFixture[str],
     args: list[str],
@@ -105,7 +105,7 @@ def test_invalid_input_is_one_line_on_stderr_and_publishes_nothing(
 
 
 def test_ndjson_file_accepts_envelopes_and_short_forms(
-    fanout_topology: LocalTopology, drain: Drain, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    fanout_topology: AppliedTopology, drain: Drain, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     envelope = demo_events(1, seed=4)[0]
     path = ndjson(
@@ -125,7 +125,7 @@ def test_ndjson_file_accepts_envelopes_and_short_forms(
 
 
 def test_invalid_lines_are_reported_by_number_and_block_publishing(
-    fanout_topology: LocalTopology, drain: Drain, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    fanout_topology: AppliedTopology, drain: Drain, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = ndjson(
         tmp_path / "events.ndjson",
@@ -147,7 +147,7 @@ def test_invalid_lines_are_reported_by_number_and_block_publishing(
     assert published_ids(fanout_topology, drain) == sorted(line.split("\t")[0] for line in out.splitlines())
 
 
-def test_ndjson_from_stdin_with_json_output(fanout_topology: LocalTopology, drain: Drain) -> None:
+def test_ndjson_from_stdin_with_json_output(fanout_topology: AppliedTopology, drain: Drain) -> None:
     stdin = "\n".join(
         json.dumps({"type": "order.placed", "data": {**PLACED, "order_id": f"o-{n}"}}) for n in range(3)
     )
@@ -166,7 +166,7 @@ def test_ndjson_from_stdin_with_json_output(fanout_topology: LocalTopology, drai
 
 
 def test_demo_events_are_reproducible_by_seed(
-    fanout_topology: LocalTopology, drain: Drain, capsys: pytest.CaptureFixture[str]
+    fanout_topology: AppliedTopology, drain: Drain, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run_cli(["publish", "--demo", "5", "--seed", "3", "--json"], capsys)
     assert code == 0
@@ -176,7 +176,7 @@ def test_demo_events_are_reproducible_by_seed(
 
 
 def test_events_that_fail_after_retries_exit_non_zero_naming_them(
-    fanout_topology: LocalTopology,
+    fanout_topology: AppliedTopology,
     faulty_sns: FaultySns,
     drain: Drain,
     capsys: pytest.CaptureFixture[str],

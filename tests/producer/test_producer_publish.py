@@ -13,7 +13,7 @@ from fanout.aws import sync_client
 from fanout.contract import ORDER_EVENTS, OrderItem, OrderPlaced, OrderShipped, new_event
 from fanout.contract.envelope import CloudEvent
 from fanout.contract.wire import message_attributes
-from fanout.testing.plugin import LocalTopology
+from fanout.topology import AppliedTopology
 from producer.async_publisher import AsyncPublisher
 from producer.demo import demo_events
 from producer.entries import (
@@ -52,7 +52,7 @@ def big_order(order_id: str, items: int) -> CloudEvent[OrderPlaced]:
     return new_event(data)
 
 
-def received(topology: LocalTopology, drain: Drain) -> dict[str, list[dict[str, Any]]]:
+def received(topology: AppliedTopology, drain: Drain) -> dict[str, list[dict[str, Any]]]:
     return {name: drain(topology.queue_url(name)) for name in CONSUMERS}
 
 
@@ -60,7 +60,7 @@ def event_ids(messages: list[dict[str, Any]]) -> list[str]:
     return sorted(json.loads(message["Body"])["id"] for message in messages)
 
 
-def expected_ids(topology: LocalTopology, events: list[CloudEvent[Any]]) -> dict[str, list[str]]:
+def expected_ids(topology: AppliedTopology, events: list[CloudEvent[Any]]) -> dict[str, list[str]]:
     return {
         name: sorted(e.id for e in events if e.type in topology.declared.consumer(name).event_types)
         for name in CONSUMERS
@@ -75,7 +75,7 @@ def assert_delivered_raw(message: dict[str, Any], event: CloudEvent[Any]) -> Non
 
 
 def test_publish_one_event_reaches_only_subscribed_queues(
-    fanout_topology: LocalTopology, drain: Drain
+    fanout_topology: AppliedTopology, drain: Drain
 ) -> None:
     event = shipped()
     result = Publisher().publish(event)
@@ -89,7 +89,7 @@ def test_publish_one_event_reaches_only_subscribed_queues(
 
 
 async def test_async_publish_one_event_reaches_only_subscribed_queues(
-    fanout_topology: LocalTopology, drain: Drain
+    fanout_topology: AppliedTopology, drain: Drain
 ) -> None:
     event = shipped()
     async with AsyncPublisher() as publisher:
@@ -104,7 +104,7 @@ async def test_async_publish_one_event_reaches_only_subscribed_queues(
 
 
 def test_batch_of_25_fans_out_per_filter_in_calls_of_10(
-    fanout_topology: LocalTopology, faulty_sns: FaultySns, drain: Drain, publish_many: PublishMany
+    fanout_topology: AppliedTopology, faulty_sns: FaultySns, drain: Drain, publish_many: PublishMany
 ) -> None:
     events = demo_events(25, seed=3, start=START)
     assert {e.type for e in events} == ORDER_EVENTS.event_types  # every filter is exercised
@@ -124,7 +124,7 @@ def test_batch_of_25_fans_out_per_filter_in_calls_of_10(
 
 
 def test_batches_are_split_by_total_size_not_only_count(
-    fanout_topology: LocalTopology, faulty_sns: FaultySns, drain: Drain, publish_many: PublishMany
+    fanout_topology: AppliedTopology, faulty_sns: FaultySns, drain: Drain, publish_many: PublishMany
 ) -> None:
     events = [big_order(f"ord-big-{n}", items=300) for n in range(5)]
     sizes = {build_entry(e, fifo=False).size for e in events}
@@ -136,7 +136,7 @@ def test_batches_are_split_by_total_size_not_only_count(
 
 
 def test_oversized_message_fails_before_any_call(
-    fanout_topology: LocalTopology,
+    fanout_topology: AppliedTopology,
     faulty_sns: FaultySns,
     drain: Drain,
     make_blob: MakeBlob,
@@ -153,7 +153,7 @@ def test_oversized_message_fails_before_any_call(
 
 
 def test_partial_failure_retries_only_retryable_entries(
-    fanout_topology: LocalTopology,
+    fanout_topology: AppliedTopology,
     faulty_sns: FaultySns,
     drain: Drain,
     make_blob: MakeBlob,
@@ -191,7 +191,7 @@ def test_partial_failure_retries_only_retryable_entries(
 
 
 def test_whole_call_failure_stops_and_reports_every_event(
-    fanout_topology: LocalTopology, faulty_sns: FaultySns, publish_many: PublishMany
+    fanout_topology: AppliedTopology, faulty_sns: FaultySns, publish_many: PublishMany
 ) -> None:
     missing_topic = fanout_topology.deployed.topic_arn + "-gone"
     events = demo_events(15, seed=2, start=START)

@@ -16,7 +16,7 @@ from runtime_helpers import placed, receive_all, wait_for_depth
 from fanout.aws import sync_client
 from fanout.cli import main
 from fanout.contract.wire import message_attributes
-from fanout.testing.plugin import TEST_PREFIX, LocalTopology
+from fanout.testing.plugin import TEST_PREFIX, AppliedTopology
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +54,7 @@ def test_invalid_settings_are_one_readable_line(capsys: pytest.CaptureFixture[st
 
 
 def test_check_passes_on_the_declared_topology(
-    fanout_topology: LocalTopology, capsys: pytest.CaptureFixture[str]
+    fanout_topology: AppliedTopology, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run_cli(capsys, "consume", "email", "--check")
     assert code == 0
@@ -62,7 +62,7 @@ def test_check_passes_on_the_declared_topology(
 
 
 def test_check_and_start_refuse_a_drifted_topology(
-    fanout_topology: LocalTopology, capsys: pytest.CaptureFixture[str]
+    fanout_topology: AppliedTopology, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sync_client("sqs").set_queue_attributes(
         QueueUrl=fanout_topology.queue_url("email"), Attributes={"VisibilityTimeout": "5"}
@@ -104,7 +104,7 @@ def start_fanout(environment: dict[str, str], *argv: str) -> subprocess.Popen[by
 
 
 async def test_consume_runs_a_catalog_service_until_sigterm(
-    fanout_topology: LocalTopology, tmp_path: Path
+    fanout_topology: AppliedTopology, tmp_path: Path
 ) -> None:
     event = placed("o-cli")
     sync_client("sns").publish(

@@ -25,7 +25,7 @@ from fanout.aws import sync_client
 from fanout.contract import OrderCancelled, OrderPlaced
 from fanout.contract.deadletter import DeadLetterAttribute
 from fanout.contract.wire import message_attributes
-from fanout.testing.plugin import LocalTopology
+from fanout.topology import AppliedTopology
 
 
 async def test_raw_and_sns_enveloped_bodies_reach_the_handler_and_are_deleted(make_queue: MakeQueue) -> None:
@@ -51,7 +51,9 @@ async def test_raw_and_sns_enveloped_bodies_reach_the_handler_and_are_deleted(ma
     assert receive_all(queue.dlq_url) == []
 
 
-async def test_events_published_to_the_topic_reach_the_handler_typed(fanout_topology: LocalTopology) -> None:
+async def test_events_published_to_the_topic_reach_the_handler_typed(
+    fanout_topology: AppliedTopology,
+) -> None:
     event = placed("o-sns")
     sync_client("sns").publish(
         TopicArn=fanout_topology.deployed.topic_arn,

@@ -21,8 +21,8 @@ from fanout.aws import sync_client
 from fanout.contract import OrderCancelled
 from fanout.contract.envelope import CloudEvent
 from fanout.contract.wire import message_attributes
-from fanout.testing.plugin import LocalTopology
 from fanout.testing.spy import HandlerSpy
+from fanout.topology import AppliedTopology
 from runtime_ops.support import cancelled_event, json_lines
 
 
@@ -45,7 +45,7 @@ def send(queue_url: str, body: str, attributes: dict[str, Any]) -> None:
 
 @pytest.mark.usefixtures("restore_logging")
 async def test_a_duplicate_and_a_malformed_message_as_operators_see_them(
-    fanout_topology: LocalTopology,
+    fanout_topology: AppliedTopology,
     handler_spy: HandlerSpy,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],

@@ -21,11 +21,11 @@ from fanout.contract import CloudEvent
 from fanout.contract.deadletter import DeadLetterAttribute, DeadLetterReason
 from fanout.contract.wire import message_attributes
 from fanout.local.smtp import SmtpSink
-from fanout.testing.plugin import LocalTopology
+from fanout.topology import AppliedTopology
 from fanout.topology.depth import read_depth
 
 
-def publish(topology: LocalTopology, *events: CloudEvent[Any]) -> None:
+def publish(topology: AppliedTopology, *events: CloudEvent[Any]) -> None:
     sns = sync_client("sns")
     for event in events:
         sns.publish(
@@ -56,7 +56,9 @@ def email_settings(sink: SmtpSink, tmp_path: Path) -> EmailSettings:
     )
 
 
-async def run_consumer(stack: AsyncExitStack, topology: LocalTopology, service: Any, tmp_path: Path) -> None:
+async def run_consumer(
+    stack: AsyncExitStack, topology: AppliedTopology, service: Any, tmp_path: Path
+) -> None:
     """Run `service` on its queue, with an idempotency store, until `stack` closes."""
     settings = runtime_settings(tmp_path, service.name)
     store = open_store(settings.idempotency_url)
@@ -67,7 +69,7 @@ async def run_consumer(stack: AsyncExitStack, topology: LocalTopology, service: 
     await stack.enter_async_context(consumer.running())
 
 
-async def drained(topology: LocalTopology, name: str) -> bool:
+async def drained(topology: AppliedTopology, name: str) -> bool:
     sqs = sync_client("sqs")
     queue, dlq = await asyncio.gather(
         asyncio.to_thread(read_depth, sqs, topology.queue_url(name)),
@@ -77,7 +79,7 @@ async def drained(topology: LocalTopology, name: str) -> bool:
 
 
 async def test_published_orders_reach_all_three_services(
-    fanout_topology: LocalTopology, smtp_sink: SmtpSink, tmp_path: Path
+    fanout_topology: AppliedTopology, smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
     email = EmailService(email_settings(smtp_sink, tmp_path))
     inventory = InventoryService(
@@ -123,7 +125,7 @@ async def test_published_orders_reach_all_three_services(
 
 
 async def test_a_refused_recipient_lands_in_the_email_dlq_as_permanent(
-    fanout_topology: LocalTopology, smtp_sink: SmtpSink, tmp_path: Path
+    fanout_topology: AppliedTopology, smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
     smtp_sink.refuse_permanently("gone@example.com")
     event = placed("o-9", email="gone@example.com")
