@@ -26,7 +26,7 @@ def _introduce(env: DevEnvironment) -> None:
         "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", ""),
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
         "AWS_REGION": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-        "FANOUT_ENV": env.topology.prefix,
+        "FANOUT_ENV": env.topology.declared.prefix,
     }
     if env.embedded:
         line = " ".join(f"{name}={value}" for name, value in exports.items())

@@ -14,7 +14,7 @@ from pathlib import Path
 from fanout.aws import aws_settings, sync_client
 from fanout.local.endpoint import LocalEndpoint
 from fanout.local.smtp import ReceivedMail, SmtpSink
-from fanout.topology import DeployedTopology, Topology, TopologyClient, declared_topology
+from fanout.topology import AppliedTopology, TopologyClient, declared_topology
 
 MONITOR_INTERVAL_S = 2.0
 
@@ -26,8 +26,7 @@ class DevEnvironment:
     endpoint_url: str
     embedded: bool  # the endpoint was started by this run (and dies with it)
     state_dir: Path
-    topology: Topology
-    deployed: DeployedTopology
+    topology: AppliedTopology
     smtp: SmtpSink | None
 
     def mails(self) -> list[ReceivedMail]:
@@ -76,6 +75,6 @@ def dev_environment(state_dir: Path) -> Iterator[DevEnvironment]:
             os.environ.update(smtp.settings_env())
         for name, value in _service_defaults(state_dir).items():
             os.environ.setdefault(name, value)
-        topology = declared_topology()
-        deployed = TopologyClient(sync_client("sns"), sync_client("sqs")).apply(topology)
-        yield DevEnvironment(endpoint_url, embedded, state_dir, topology, deployed, smtp)
+        declared = declared_topology()
+        deployed = TopologyClient(sync_client("sns"), sync_client("sqs")).apply(declared)
+        yield DevEnvironment(endpoint_url, embedded, state_dir, AppliedTopology(declared, deployed), smtp)

@@ -16,6 +16,7 @@ from rich.live import Live
 from consumers.catalog import SERVICES
 from consumers.runtime.consumer import Consumer
 from consumers.runtime.launch import idempotency_store
+from consumers.runtime.logs import LoggingObserver
 from consumers.runtime.settings import ConsumerSettings
 from consumers.runtime.signals import stop_on_signals
 from fanout.dev.dashboard import consumers_table, render
@@ -59,7 +60,7 @@ class DevRun:
         self._options = options
         self._console = console
         self._tally = Tally()
-        self._traffic = Traffic(env.topology, options.rate, options.seed)
+        self._traffic = Traffic(env.topology.declared, options.rate, options.seed)
         self._stop = asyncio.Event()
         self._poison: dict[str, int] = {}
 
@@ -70,15 +71,15 @@ class DevRun:
         """Start everything, publish, watch; stop everything; the verdict and the final snapshot."""
         started = time.monotonic()
         async with AsyncExitStack() as stack:
-            for name in self._env.deployed.consumers:
+            for name in self._env.topology.deployed.consumers:
                 await self._start_consumer(stack, name)
             monitor = await stack.enter_async_context(open_monitor(MonitorSettings()))
             watching = asyncio.create_task(monitor.run(self._stop))
             stack.push_async_callback(self._finish, watching)
             publisher = await stack.enter_async_context(
-                AsyncPublisher(topic_arn=self._env.deployed.topic_arn)
+                AsyncPublisher(topic_arn=self._env.topology.deployed.topic_arn)
             )
-            self._poison = await asyncio.to_thread(send_poison, self._env.deployed, self._options.poison)
+            self._poison = await asyncio.to_thread(send_poison, self._env.topology, self._options.poison)
             publishing = asyncio.create_task(self._traffic.run(publisher, self._stop, self._options.events))
             stack.push_async_callback(self._finish, publishing)
             with stop_on_signals(self):
@@ -89,9 +90,14 @@ class DevRun:
     async def _start_consumer(self, stack: AsyncExitStack, name: str) -> None:
         settings = ConsumerSettings(idempotency_url=self._env.idempotency_url(name))
         store = await stack.enter_async_context(idempotency_store(settings.idempotency_url))
-        resources = self._env.deployed.consumers[name]
+        topology = self._env.topology
         consumer = Consumer(
-            SERVICES[name](), resources.queue.url, resources.dlq.url, settings, [self._tally], store
+            SERVICES[name](),
+            topology.queue_url(name),
+            topology.dlq_url(name),
+            settings,
+            [self._tally, LoggingObserver()],
+            store,
         )
         await stack.enter_async_context(consumer.running())
 

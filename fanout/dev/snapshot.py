@@ -45,13 +45,12 @@ async def _depths(env: DevEnvironment) -> dict[str, tuple[QueueDepth, QueueDepth
     sqs = sync_client("sqs")
 
     async def both(name: str) -> tuple[QueueDepth, QueueDepth]:
-        resources = env.deployed.consumers[name]
         return await asyncio.gather(
-            asyncio.to_thread(read_depth, sqs, resources.queue.url),
-            asyncio.to_thread(read_depth, sqs, resources.dlq.url),
+            asyncio.to_thread(read_depth, sqs, env.topology.queue_url(name)),
+            asyncio.to_thread(read_depth, sqs, env.topology.dlq_url(name)),
         )
 
-    names = list(env.deployed.consumers)
+    names = list(env.topology.deployed.consumers)
     return dict(zip(names, await asyncio.gather(*(both(name) for name in names)), strict=True))
 
 

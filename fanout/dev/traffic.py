@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 
 from fanout.aws import sync_client
-from fanout.topology import DeployedTopology, Topology
+from fanout.topology import AppliedTopology, Topology
 from producer.async_publisher import AsyncPublisher
 from producer.demo import DemoOrders
 
@@ -60,13 +60,13 @@ class Traffic:
                 await asyncio.wait_for(stop.wait(), TICK_S)
 
 
-def send_poison(deployed: DeployedTopology, count: int) -> dict[str, int]:
+def send_poison(topology: AppliedTopology, count: int) -> dict[str, int]:
     """Send `count` undecodable messages straight to the consumer queues, round-robin; count per consumer."""
     sqs = sync_client("sqs")
     sent: defaultdict[str, int] = defaultdict(int)
-    targets: Iterator[str] = itertools.cycle(sorted(deployed.consumers))
+    targets: Iterator[str] = itertools.cycle(sorted(topology.deployed.consumers))
     bodies = itertools.cycle(POISON_BODIES)
     for consumer, body in zip(itertools.islice(targets, count), bodies, strict=False):
-        sqs.send_message(QueueUrl=deployed.consumers[consumer].queue.url, MessageBody=body)
+        sqs.send_message(QueueUrl=topology.queue_url(consumer), MessageBody=body)
         sent[consumer] += 1
     return dict(sent)
