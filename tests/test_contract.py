@@ -56,6 +56,15 @@ def test_envelope_round_trips_with_typed_data() -> None:
     assert decoded.data.items[0].unit_price == Decimal("9.99")
 
 
+@pytest.mark.parametrize("missing", ["id", "source", "time"])
+def test_an_incoming_envelope_must_carry_id_source_and_time(missing: str) -> None:
+    """Never a default for an incoming event: a fresh id per delivery would defeat idempotency."""
+    document = json.loads(new_event(placed()).model_dump_json())
+    del document[missing]
+    with pytest.raises(SchemaViolation, match=missing):
+        ORDER_EVENTS.decode(json.dumps(document))
+
+
 def test_correlation_id_defaults_to_event_id() -> None:
     event = new_event(OrderCancelled(order_id="o-2", reason="customer asked", cancelled_at=NOW))
     assert event.correlationid == event.id

@@ -31,11 +31,13 @@ class CloudEvent(BaseModel, Generic[DataT]):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    specversion: Literal["1.0"] = "1.0"
-    id: str = Field(default_factory=lambda: str(uuid.uuid4()), min_length=1)
-    source: str = Field(default=DEFAULT_SOURCE, min_length=1)
+    # No defaults for what identifies an event: an incoming envelope without them is a schema
+    # violation, never a fresh id per delivery (the id is the idempotency key). new_event fills them.
+    specversion: Literal["1.0"]
+    id: str = Field(min_length=1)
+    source: str = Field(min_length=1)
     type: str = Field(min_length=1)
-    time: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    time: AwareDatetime
     datacontenttype: Literal["application/json"] = "application/json"
     subject: str = Field(min_length=1)
     schemaversion: int = Field(ge=1)
@@ -54,15 +56,15 @@ def new_event(
     """Wrap a payload in a fresh envelope; the correlation id defaults to the event id."""
     identifier = event_id or str(uuid.uuid4())
     fields: dict[str, Any] = {
+        "specversion": "1.0",
         "id": identifier,
         "source": source,
+        "time": time or datetime.now(UTC),
         "type": data.event_type,
         "subject": data.subject,
         "schemaversion": data.schema_version,
         "correlationid": correlation_id or identifier,
         "data": data,
     }
-    if time is not None:
-        fields["time"] = time
     envelope_type = cast(type[CloudEvent[DataT]], CloudEvent[type(data)])  # type: ignore[misc]
     return envelope_type(**fields)
