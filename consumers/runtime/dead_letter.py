@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from types_aiobotocore_sqs.type_defs import MessageAttributeValueTypeDef
 
 MAX_MESSAGE_ATTRIBUTES = 10
+MAX_MESSAGE_BYTES = 1024 * 1024  # SQS counts the body plus each attribute's name, type and value
 CONTRACT_ATTRIBUTES = (EVENT_TYPE_ATTRIBUTE, EVENT_VERSION_ATTRIBUTE, CORRELATION_ID_ATTRIBUTE)
 
 Attributes = dict[str, "MessageAttributeValueTypeDef"]
@@ -45,7 +46,7 @@ def _sendable(value: Mapping[str, Any]) -> "MessageAttributeValueTypeDef":
 def dead_letter_attributes(
     message: ReceivedMessage, reason: str, detail: str, source_queue: str, now: datetime | None = None
 ) -> Attributes:
-    """The original message attributes plus the runtime's, within SQS's 10-attribute limit."""
+    """The original message attributes plus the runtime's, within SQS's count and size limits."""
     budget = MAX_MESSAGE_ATTRIBUTES - len(DeadLetterAttribute)
     names = sorted(message.message_attributes, key=lambda name: (name not in CONTRACT_ATTRIBUTES, name))
     kept, dropped = names[:budget], names[budget:]
@@ -65,6 +66,31 @@ def dead_letter_attributes(
             DeadLetterAttribute.DEAD_LETTERED_AT: _string((now or datetime.now(UTC)).isoformat()),
         }
     )
+    return _fit(attributes, len(message.body.encode("utf-8")))
+
+
+def _size(attributes: Attributes) -> int:
+    """Bytes SQS counts for the attributes: names, types and values."""
+    total = 0
+    for name, value in attributes.items():
+        binary = value.get("BinaryValue")
+        total += len(name.encode("utf-8")) + len(value["DataType"].encode("utf-8"))
+        total += len(value.get("StringValue", "").encode("utf-8"))
+        total += len(binary) if isinstance(binary, bytes) else 0
+    return total
+
+
+def _fit(attributes: Attributes, body_bytes: int) -> Attributes:
+    """Drop the original attributes, then the detail, while body and attributes exceed SQS's 1 MiB.
+
+    The reason and the rest of the runtime's record are kept: the body cannot shrink (a redrive
+    replays it byte for byte).
+    """
+    expendable = [name for name in attributes if name not in set(DeadLetterAttribute)]
+    for name in [*expendable, DeadLetterAttribute.DETAIL]:
+        if body_bytes + _size(attributes) <= MAX_MESSAGE_BYTES:
+            break
+        del attributes[name]
     return attributes
 
 

@@ -3,16 +3,18 @@
 import time
 
 from consumers.runtime.backoff import MAX_VISIBILITY_S
-from consumers.runtime.dead_letter import MAX_MESSAGE_ATTRIBUTES, dead_letter_attributes
+from consumers.runtime.dead_letter import MAX_MESSAGE_ATTRIBUTES, MAX_MESSAGE_BYTES, dead_letter_attributes
 from consumers.runtime.message import VISIBILITY_MARGIN_S, ReceivedMessage
 from fanout.contract.deadletter import MAX_DETAIL_LENGTH, DeadLetterAttribute
 
 
-def message(attribute_names: list[str], received_at: float | None = None) -> ReceivedMessage:
+def message(
+    attribute_names: list[str], received_at: float | None = None, body: str = "{}"
+) -> ReceivedMessage:
     return ReceivedMessage(
         message_id="m-1",
         receipt_handle="r-1",
-        body="{}",
+        body=body,
         system_attributes={
             "ApproximateReceiveCount": "4",
             "ApproximateFirstReceiveTimestamp": "1795385486873",
@@ -32,6 +34,20 @@ def test_runtime_attributes_always_fit_and_contract_attributes_are_kept_first() 
     assert detail == "boom (attributes not kept: beta, gamma, zeta)"
     assert attributes[DeadLetterAttribute.RECEIVE_COUNT] == {"DataType": "Number", "StringValue": "4"}
     assert attributes[DeadLetterAttribute.FIRST_SEEN]["StringValue"].startswith("2026-11-22T")
+
+
+def test_a_body_near_the_size_limit_keeps_the_reason_and_drops_what_does_not_fit() -> None:
+    names = ["event_type", "correlation_id"]
+    roomy = dead_letter_attributes(message(names, body="x" * 1000), "malformed", "y" * 900, "work")
+    assert set(roomy) == {*names, *DeadLetterAttribute}
+
+    # 600 bytes of room: the originals go first, then the detail; the reason always stays.
+    tight = "x" * (MAX_MESSAGE_BYTES - 600)
+    attributes = dead_letter_attributes(message(names, body=tight), "malformed", "y" * 900, "work")
+    assert set(attributes) == set(DeadLetterAttribute) - {DeadLetterAttribute.DETAIL}
+    assert attributes[DeadLetterAttribute.REASON]["StringValue"] == "malformed"
+    size = sum(len(n) + len(v["DataType"]) + len(v["StringValue"]) for n, v in attributes.items())
+    assert len(tight) + size <= MAX_MESSAGE_BYTES
 
 
 def test_detail_is_truncated_to_the_contract_limit() -> None:
