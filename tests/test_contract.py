@@ -17,7 +17,8 @@ from fanout.contract import (
     UnknownEventType,
     new_event,
 )
-from fanout.contract.wire import decode_sqs_body, message_attributes
+from fanout.contract.payloads import PayloadPointer
+from fanout.contract.wire import message_attributes, read_body
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -123,7 +124,7 @@ def test_unknown_type_and_version_are_typed_errors() -> None:
 )
 def test_bad_bodies_raise_typed_errors(body: str | bytes, error: type[Exception]) -> None:
     with pytest.raises(error):
-        decode_sqs_body(body)
+        read_body(body)
 
 
 def test_sns_envelope_and_raw_body_decode_to_the_same_event() -> None:
@@ -138,13 +139,13 @@ def test_sns_envelope_and_raw_body_decode_to_the_same_event() -> None:
             "Timestamp": "2026-11-22T12:00:00.000Z",
         }
     )
-    assert decode_sqs_body(raw) == decode_sqs_body(notification) == event
+    assert read_body(raw) == read_body(notification) == event
 
 
 def test_sns_subscription_confirmation_is_foreign() -> None:
     body = json.dumps({"Type": "SubscriptionConfirmation", "MessageId": "m", "TopicArn": "t", "Message": "x"})
     with pytest.raises(ForeignMessage):
-        decode_sqs_body(body)
+        read_body(body)
 
 
 def test_message_attributes_carry_type_version_and_correlation() -> None:
@@ -152,3 +153,12 @@ def test_message_attributes_carry_type_version_and_correlation() -> None:
     assert attributes["event_type"]["StringValue"] == "order.placed"
     assert attributes["event_version"] == {"DataType": "Number", "StringValue": "1"}
     assert attributes["correlation_id"]["StringValue"] == "c-7"
+
+
+def test_an_offloaded_body_reads_as_its_pointer_raw_or_sns_enveloped() -> None:
+    pointer = PayloadPointer.for_event("payloads", "e-1")
+    notification = json.dumps(
+        {"Type": "Notification", "MessageId": "m", "TopicArn": "arn", "Message": pointer.body()}
+    )
+    assert read_body(pointer.body()) == read_body(notification) == pointer
+    assert pointer.url == "s3://payloads/fanout/e-1.json"

@@ -7,8 +7,8 @@ from consumers.runtime.message import ReceivedMessage
 from consumers.runtime.payloads import PayloadStore
 from fanout.contract.envelope import CloudEvent
 from fanout.contract.payloads import PayloadPointer
-from fanout.contract.registry import ORDER_EVENTS, EventRegistry, load_json
-from fanout.contract.wire import unwrap_body
+from fanout.contract.registry import ORDER_EVENTS, EventRegistry
+from fanout.contract.wire import read_body
 
 
 async def to_event(
@@ -18,11 +18,10 @@ async def to_event(
 
     A body that points to an offloaded payload is fetched from S3 first.
     """
-    document = unwrap_body(message.body)
-    pointer = PayloadPointer.parse(document)
-    if pointer is not None:
-        document = load_json(await payloads.fetch(pointer))
-    return registry.parse_envelope(document)
+    decoded = read_body(message.body, registry)
+    if isinstance(decoded, PayloadPointer):
+        return registry.decode(await payloads.fetch(decoded))
+    return decoded
 
 
 def handler_context(message: ReceivedMessage, consumer: str, max_attempts: int) -> HandlerContext:

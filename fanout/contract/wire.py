@@ -1,9 +1,10 @@
-"""How events travel: SNS message attributes, and unwrapping a raw or SNS-enveloped SQS body."""
+"""How events travel: SNS message attributes, and reading a raw, SNS-enveloped or offloaded SQS body."""
 
 from typing import Any
 
 from fanout.contract.envelope import CloudEvent, EventData
 from fanout.contract.errors import ForeignMessage, MalformedMessage
+from fanout.contract.payloads import PayloadPointer
 from fanout.contract.registry import ORDER_EVENTS, EventRegistry, load_json
 
 EVENT_TYPE_ATTRIBUTE = "event_type"
@@ -37,6 +38,10 @@ def unwrap_body(body: str | bytes) -> Any:
     return document
 
 
-def decode_sqs_body(body: str | bytes, registry: EventRegistry = ORDER_EVENTS) -> CloudEvent[EventData]:
-    """Decode an SQS body (raw delivery or SNS envelope) into a typed event, or raise ContractError."""
-    return registry.parse_envelope(unwrap_body(body))
+def read_body(
+    body: str | bytes, registry: EventRegistry = ORDER_EVENTS
+) -> CloudEvent[EventData] | PayloadPointer:
+    """The typed event an SQS body (raw delivery or SNS envelope) carries, or the pointer to where
+    its payload was offloaded (claim check); ContractError when it is neither."""
+    document = unwrap_body(body)
+    return PayloadPointer.parse(document) or registry.parse_envelope(document)

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fanout.contract.deadletter import DeadLetterAttribute
 from fanout.contract.errors import ContractError
 from fanout.contract.payloads import PayloadPointer
-from fanout.contract.registry import ORDER_EVENTS
-from fanout.contract.wire import EVENT_TYPE_ATTRIBUTE, unwrap_body
+from fanout.contract.wire import EVENT_TYPE_ATTRIBUTE, read_body
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -54,12 +53,11 @@ class DeadLetter:
         event_type = attributes.get(EVENT_TYPE_ATTRIBUTE, {}).get("StringValue")
         event_id, decode_error = None, None
         try:
-            document = unwrap_body(body)
-            if pointer := PayloadPointer.parse(document):
-                decode_error = f"payload offloaded to {pointer.url} (not fetched)"
+            decoded = read_body(body)
+            if isinstance(decoded, PayloadPointer):
+                decode_error = f"payload offloaded to {decoded.url} (not fetched)"
             else:
-                event = ORDER_EVENTS.parse_envelope(document)
-                event_type, event_id = event.type, event.id
+                event_type, event_id = decoded.type, decoded.id
         except ContractError as error:
             decode_error = str(error)
         return cls(

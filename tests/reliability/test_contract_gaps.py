@@ -20,7 +20,7 @@ from consumers.runtime.settings import ConsumerSettings
 from consumers.services.analytics.service import AnalyticsService
 from consumers.services.analytics.settings import AnalyticsSettings
 from fanout.contract.errors import ContractError, RejectReason
-from fanout.contract.wire import decode_sqs_body
+from fanout.contract.wire import read_body
 from fanout.topology import AppliedTopology
 from producer.demo import demo_events
 
@@ -35,7 +35,7 @@ def envelope_without(field: str) -> str:
 def test_an_envelope_without_an_identifying_attribute_is_a_schema_violation(field: str) -> None:
     body = envelope_without(field)
     with pytest.raises(ContractError) as raised:
-        decoded = decode_sqs_body(body)
+        decoded = read_body(body)
         pytest.fail(f"accepted without {field!r}; it was given {getattr(decoded, field)!r}")
     assert raised.value.reason is RejectReason.SCHEMA_VIOLATION
 
