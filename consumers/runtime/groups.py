@@ -32,7 +32,12 @@ class GroupSequencer:
         self._tails[group] = mine
         left_queue = False
         try:
-            if previous is None or await asyncio.shield(previous):
+            try:
+                go_ahead = previous is None or await asyncio.shield(previous)
+            except asyncio.CancelledError:  # shut down while waiting: give it back, it never started
+                await give_back()
+                raise
+            if go_ahead:
                 left_queue = await work()
             else:
                 await give_back()

@@ -119,3 +119,22 @@ async def test_a_poison_message_of_a_group_goes_to_the_fifo_dlq(fanout_endpoint:
     )["Messages"]
     assert letter["MessageAttributes"][DeadLetterAttribute.REASON]["StringValue"] == "malformed"
     assert letter["Attributes"]["MessageGroupId"] == "g"
+
+
+async def test_shutdown_gives_back_a_message_still_waiting_for_its_group(fanout_endpoint: str) -> None:
+    reset_endpoint(fanout_endpoint)
+    queue_url, dlq_url = fifo_queue()
+    group = [placed("w-0"), placed("w-1")]
+    send_group(queue_url, "w", group)
+
+    async def first_never_ends(event: CloudEvent[Any], context: HandlerContext) -> None:
+        await asyncio.Event().wait()
+
+    service = FinishingRecorder(first_never_ends)
+    async with Consumer(service, queue_url, dlq_url, fast_settings(drain_timeout_s=0.5)).running():
+        await wait_until(lambda: len(service.calls) == 1, what="the first handler started")
+        await wait_for_depth(queue_url, lambda d: d.in_flight == 2, what="both received")
+    # Both are visible again at once (the queue's visibility timeout is 30 s), neither was handled.
+    released = await wait_for_depth(queue_url, lambda d: d.visible == 2, timeout_s=5, what="both released")
+    assert released.in_flight == 0
+    assert [call.event.id for call in service.calls] == [group[0].id]
