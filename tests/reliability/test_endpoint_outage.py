@@ -1,8 +1,9 @@
 """An endpoint outage: the consumer survives without hammering the endpoint, publishes fail loudly.
 
-The consumer process and the publisher reach moto through a TCP proxy; mid-run the proxy resets
-every open connection and every new one for a few seconds (as a dead endpoint or a firewall
-would), then forwards again. The test's own checks talk to moto directly.
+The consumer process and the publisher each reach moto through a TCP proxy of their own; mid-run
+both proxies reset every open connection and every new one for a few seconds (as a dead endpoint
+or a firewall would), then forward again. The consumer's own proxy counts only its connections.
+The test's own checks talk to moto directly.
 """
 
 import time
@@ -54,7 +55,10 @@ def test_consumer_rides_out_an_endpoint_outage_and_publishing_during_it_fails_lo
     upstream = urlsplit(endpoint)
     assert upstream.hostname is not None and upstream.port is not None
 
-    with FlakyProxy(upstream.hostname, upstream.port) as proxy:
+    with (
+        FlakyProxy(upstream.hostname, upstream.port) as proxy,
+        FlakyProxy(upstream.hostname, upstream.port) as publisher_proxy,
+    ):
         environment = consumer_environment(
             proxy.url,
             FANOUT_INVENTORY_DATABASE_URL=database_url,
@@ -63,11 +67,14 @@ def test_consumer_rides_out_an_endpoint_outage_and_publishing_during_it_fails_lo
         consumer = start_consumer("inventory", environment, tmp_path / "inventory.log")
         try:
             consumer.wait_started()
-            publisher = Publisher(topic_arn=fanout_topology.deployed.topic_arn, sns=sns_client(proxy.url))
+            publisher = Publisher(
+                topic_arn=fanout_topology.deployed.topic_arn, sns=sns_client(publisher_proxy.url)
+            )
             publisher.publish_many(before).raise_for_failures()
             eventually(lambda: processed_count(database_url) >= 20, 60, "the consumer to get going")
 
             proxy.go_down()
+            publisher_proxy.go_down()
             single = Background(lambda: publisher.publish(during[0]), name="publish-during-outage")
             batch = publisher.publish_many(during[1:])  # both wait out the SDK's retries together
             with pytest.raises(PublishFailed) as raised:
@@ -77,6 +84,7 @@ def test_consumer_rides_out_an_endpoint_outage_and_publishing_during_it_fails_lo
             alive_through_outage = consumer.alive()
             attempts = proxy.attempts_while_down
             proxy.come_back()
+            publisher_proxy.come_back()
 
             publisher.publish_many([*during, *after]).raise_for_failures()  # what failed, sent again
             eventually(
@@ -113,8 +121,8 @@ def test_consumer_rides_out_an_endpoint_outage_and_publishing_during_it_fails_lo
     assert exit_code == 0, consumer.log_tail()
     assert raised.value.failed[0].event_id == during[0].id
     assert len(batch.failed) == len(during) - 1 and not batch.succeeded
-    assert attempts > 0, "nothing reached the proxy during the outage: the fault was not exercised"
-    assert receive_failures > 0, "the consumer never noticed the outage"
+    # The consumer's own connections: it kept trying (the fault reached it), but with backoff.
+    assert attempts > 0, "the consumer made no connection during the outage: the fault was not exercised"
     assert attempts <= MAX_ATTEMPTS_PER_DOWN_SECOND * proxy.downtime_s, (
         f"{attempts} connection attempts in {proxy.downtime_s:.1f} s of outage: not backing off"
     )
