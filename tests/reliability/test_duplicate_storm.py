@@ -27,38 +27,19 @@ from reliability_support import (
 )
 
 from consumers.runtime.consumer import Consumer
-from consumers.runtime.context import HandlerContext
 from consumers.runtime.idempotency_stores import open_store
-from consumers.runtime.observer import NullObserver, Outcome
+from consumers.runtime.observer import Outcome
 from consumers.runtime.settings import ConsumerSettings
 from consumers.services.inventory.service import InventoryService
 from consumers.services.inventory.settings import InventorySettings
 from fanout.contract import CloudEvent
+from fanout.testing.spy import HandlerSpy
 from fanout.topology import AppliedTopology
 from producer.demo import demo_events
 from producer.publisher import Publisher
 
 EVENTS = 60
 COPIES = 3
-
-
-class OutcomeCounter(NullObserver):
-    def __init__(self) -> None:
-        self.outcomes: Counter[str] = Counter()
-        self.handled_ids: Counter[str] = Counter()
-
-    def on_outcome(
-        self,
-        consumer: str,
-        outcome: str,
-        event: CloudEvent[Any] | None,
-        context: HandlerContext,
-        duration_s: float,
-        error: BaseException | None,
-    ) -> None:
-        self.outcomes[outcome] += 1
-        if outcome == Outcome.HANDLED and event is not None:
-            self.handled_ids[event.id] += 1
 
 
 def deliver_thrice(topology: AppliedTopology, endpoint: str, events: list[CloudEvent[Any]]) -> None:
@@ -109,10 +90,10 @@ async def test_every_event_delivered_three_times_takes_effect_once(
         idempotency_url=idempotency_url,
     )
     service = InventoryService(InventorySettings(database_url=database_url, default_stock=STARTING_STOCK))
-    observer = OutcomeCounter()
+    spy = HandlerSpy()
     store = open_store(settings.idempotency_url)
     try:
-        consumer = Consumer(service, queue_url, dlq_url, settings, [observer], idempotency=store)
+        consumer = Consumer(service, queue_url, dlq_url, settings, [spy], idempotency=store)
         async with consumer.running():
             await asyncio.to_thread(deliver_thrice, fanout_topology, endpoint, events)
             deadline = asyncio.get_running_loop().time() + 90
@@ -122,20 +103,22 @@ async def test_every_event_delivered_three_times_takes_effect_once(
     finally:
         await store.close()
 
+    outcomes = Counter(record.outcome for record in spy.outcomes)
+    handled_ids = Counter(record.event_id for record in spy.handled())
     audit = audit_inventory(await asyncio.to_thread(read_inventory, database_url), expected_inventory(events))
     dead_lettered = await asyncio.to_thread(lambda: depth(endpoint, dlq_url).total)
     report(
         f"duplicate-storm-{backend}",
         events=len(events),
         deliveries=COPIES * len(events),
-        handled=observer.outcomes[Outcome.HANDLED],
-        skipped_as_duplicates=observer.outcomes[Outcome.DUPLICATE],
-        busy_retries=observer.outcomes[Outcome.RETRY],
+        handled=outcomes[Outcome.HANDLED],
+        skipped_as_duplicates=outcomes[Outcome.DUPLICATE],
+        busy_retries=outcomes[Outcome.RETRY],
         lost=len(audit.lost),
         duplicated_effects=len(audit.duplicated) + len(audit.stock_mismatches),
         dead_lettered=dead_lettered,
     )
     assert audit.exactly_once, audit.summary()
-    assert observer.handled_ids == Counter({event.id: 1 for event in events}), "a handler ran twice"
-    assert observer.outcomes[Outcome.DUPLICATE] == (COPIES - 1) * len(events)
+    assert handled_ids == Counter({event.id: 1 for event in events}), "a handler ran twice"
+    assert outcomes[Outcome.DUPLICATE] == (COPIES - 1) * len(events)
     assert dead_lettered == 0
