@@ -7,7 +7,7 @@ from typing import Any
 
 from fanout.contract.envelope import CloudEvent
 from fanout.contract.payloads import PAYLOAD_SIZE_ATTRIBUTE, PayloadPointer
-from fanout.contract.wire import StringAttributes, message_attributes
+from fanout.contract.wire import StringAttributes, message_attributes, message_size
 from fanout.errors import FanoutError
 
 DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024  # SNS default; a topic's MaximumMessageSize can raise it
@@ -51,10 +51,7 @@ class PublishEntry:
     @cached_property
     def size(self) -> int:
         """Bytes SNS counts against its limit: the body plus each attribute's name, type and value."""
-        return utf8_length(self.message) + sum(
-            utf8_length(name) + utf8_length(value["DataType"]) + utf8_length(value["StringValue"])
-            for name, value in self.attributes.items()
-        )
+        return message_size(self.message, self.attributes)
 
     def request_entry(self, entry_id: str) -> dict[str, Any]:
         """This entry as a PublishBatch request entry with the given batch-unique id."""

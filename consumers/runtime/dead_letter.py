@@ -15,7 +15,12 @@ from consumers.runtime.acker import DeleteBatcher
 from consumers.runtime.broker import QueueBroker
 from consumers.runtime.message import ReceivedMessage
 from fanout.contract.deadletter import MAX_DETAIL_LENGTH, DeadLetterAttribute
-from fanout.contract.wire import CORRELATION_ID_ATTRIBUTE, EVENT_TYPE_ATTRIBUTE, EVENT_VERSION_ATTRIBUTE
+from fanout.contract.wire import (
+    CORRELATION_ID_ATTRIBUTE,
+    EVENT_TYPE_ATTRIBUTE,
+    EVENT_VERSION_ATTRIBUTE,
+    message_size,
+)
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs.type_defs import MessageAttributeValueTypeDef
@@ -66,21 +71,10 @@ def dead_letter_attributes(
             DeadLetterAttribute.DEAD_LETTERED_AT: _string((now or datetime.now(UTC)).isoformat()),
         }
     )
-    return _fit(attributes, len(message.body.encode("utf-8")))
+    return _fit(attributes, message.body)
 
 
-def _size(attributes: Attributes) -> int:
-    """Bytes SQS counts for the attributes: names, types and values."""
-    total = 0
-    for name, value in attributes.items():
-        binary = value.get("BinaryValue")
-        total += len(name.encode("utf-8")) + len(value["DataType"].encode("utf-8"))
-        total += len(value.get("StringValue", "").encode("utf-8"))
-        total += len(binary) if isinstance(binary, bytes) else 0
-    return total
-
-
-def _fit(attributes: Attributes, body_bytes: int) -> Attributes:
+def _fit(attributes: Attributes, body: str) -> Attributes:
     """Drop the original attributes, then the detail, while body and attributes exceed SQS's 1 MiB.
 
     The reason and the rest of the runtime's record are kept: the body cannot shrink (a redrive
@@ -88,7 +82,7 @@ def _fit(attributes: Attributes, body_bytes: int) -> Attributes:
     """
     expendable = [name for name in attributes if name not in set(DeadLetterAttribute)]
     for name in [*expendable, DeadLetterAttribute.DETAIL]:
-        if body_bytes + _size(attributes) <= MAX_MESSAGE_BYTES:
+        if message_size(body, attributes) <= MAX_MESSAGE_BYTES:
             break
         del attributes[name]
     return attributes

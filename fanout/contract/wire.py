@@ -1,5 +1,6 @@
 """How events travel: SNS message attributes, and reading a raw, SNS-enveloped or offloaded SQS body."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from fanout.contract.envelope import CloudEvent, EventData
@@ -23,6 +24,18 @@ def message_attributes(event: CloudEvent[Any]) -> StringAttributes:
         EVENT_VERSION_ATTRIBUTE: {"DataType": "Number", "StringValue": str(event.schemaversion)},
         CORRELATION_ID_ATTRIBUTE: {"DataType": "String", "StringValue": event.correlationid},
     }
+
+
+def message_size(body: str, attributes: Mapping[str, Mapping[str, Any]]) -> int:
+    """Bytes SNS and SQS count against their size limits: the body plus each attribute's name,
+    data type and (string or binary) value."""
+    total = len(body.encode("utf-8"))
+    for name, value in attributes.items():
+        binary = value.get("BinaryValue")
+        total += len(name.encode("utf-8")) + len(value["DataType"].encode("utf-8"))
+        total += len(value.get("StringValue", "").encode("utf-8"))
+        total += len(binary) if isinstance(binary, bytes) else 0
+    return total
 
 
 def unwrap_body(body: str | bytes) -> Any:
