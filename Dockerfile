@@ -5,6 +5,8 @@
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # --- build: install the project and its dependencies into a virtualenv without pip ------------
+# The image runs the consumer services and the monitor, so it installs exactly those extras (README,
+# "Install profiles"); tests/infra/test_wheel.py runs this pip line in a clean virtualenv.
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
@@ -14,7 +16,7 @@ COPY consumers ./consumers
 COPY producer ./producer
 COPY monitor ./monitor
 RUN python -m venv --without-pip /opt/fanout \
-    && pip install --no-cache-dir --python /opt/fanout/bin/python .
+    && pip --python /opt/fanout/bin/python install --no-cache-dir ".[services,monitor]"
 
 # --- runtime: the virtualenv only, run by an unprivileged user ---------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

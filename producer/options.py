@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from consumers.runtime.backoff import Backoff, Exponential, Jitter
+from fanout.backoff import Backoff, Exponential, Jitter
 from fanout.errors import ConfigurationError
 from producer.entries import DEFAULT_MAX_MESSAGE_BYTES, LARGEST_MAX_MESSAGE_BYTES
 

@@ -10,6 +10,8 @@ transaction begins IMMEDIATE, taking the write lock at once; on PostgreSQL a sta
 lock the rows it reads appends `lock_suffix` (` FOR UPDATE`).
 """
 
+from __future__ import annotations
+
 import asyncio
 import sqlite3
 import time
@@ -17,15 +19,17 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Protocol
 
-import aiosqlite
-import psycopg
-from psycopg_pool import AsyncConnectionPool
 from pydantic import AfterValidator
 
-from consumers.runtime.idempotency_stores import POSTGRES_SCHEMES, SQLITE_PREFIX, postgres, sqlite
+from consumers.runtime.idempotency_stores import POSTGRES_SCHEMES, SQLITE_PREFIX
 from fanout.errors import ConfigurationError
+
+if TYPE_CHECKING:  # the drivers load when a database is opened (the catalog imports this module)
+    import aiosqlite
+    import psycopg
+    from psycopg_pool import AsyncConnectionPool
 
 Row = tuple[Any, ...]
 MIGRATION_LOCK_KEY = "fanout.services.migrate"
@@ -80,7 +84,9 @@ class SqliteDatabase(Database):
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path, busy_timeout_s: float = 30.0) -> "SqliteDatabase":
+    async def open(cls, path: Path, busy_timeout_s: float = 30.0) -> SqliteDatabase:
+        import aiosqlite
+
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, isolation_level=None, timeout=busy_timeout_s)
         try:
@@ -102,6 +108,8 @@ class SqliteDatabase(Database):
             await self._connection.execute("COMMIT")
 
     async def create_processed_events(self) -> None:
+        from consumers.runtime.idempotency_stores import sqlite
+
         async with self.transaction():
             await sqlite.create_schema(self._connection)
 
@@ -136,6 +144,8 @@ class _SqliteTransaction:
             return [tuple(row) for row in await cursor.fetchall()]
 
     async def record_processed(self, consumer: str, event_id: str) -> bool:
+        from consumers.runtime.idempotency_stores import sqlite
+
         return await sqlite.record_processed(self._connection, consumer, event_id)
 
 
@@ -148,6 +158,8 @@ class _PostgresTransaction:
         return await cursor.fetchall() if cursor.description is not None else []
 
     async def record_processed(self, consumer: str, event_id: str) -> bool:
+        from consumers.runtime.idempotency_stores import postgres
+
         return await postgres.record_processed(self._connection, consumer, event_id)
 
 
@@ -160,7 +172,9 @@ class PostgresDatabase(Database):
         self._pool = pool
 
     @classmethod
-    async def open(cls, url: str, pool_size: int = 10) -> "PostgresDatabase":
+    async def open(cls, url: str, pool_size: int = 10) -> PostgresDatabase:
+        from psycopg_pool import AsyncConnectionPool
+
         pool: AsyncConnectionPool[psycopg.AsyncConnection[Row]] = AsyncConnectionPool(
             url, min_size=1, max_size=pool_size, open=False
         )
@@ -180,6 +194,8 @@ class PostgresDatabase(Database):
                 await tx.execute(statement)
 
     async def create_processed_events(self) -> None:
+        from consumers.runtime.idempotency_stores import postgres
+
         async with self._pool.connection() as connection:
             await postgres.create_schema(connection)
 

@@ -4,32 +4,69 @@ import os
 import sys
 
 import typer
-from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
 
-from fanout.cli import bench as bench_command
-from fanout.cli import consume, dev, events, publish, status, topology
-from fanout.cli import dlq as dlq_commands
-from fanout.cli import monitor as monitor_command
-from fanout.contract.registry import summarize_validation_error
+from fanout.cli.lazy import MISSING_EXTRA_EXIT, LazyCommand, LazyGroup, MissingExtra, missing_extra
 from fanout.errors import FanoutError
+
+
+class FanoutGroup(LazyGroup):
+    """The sub-commands, imported when they run (`fanout --help` and `fanout status` stay light)."""
+
+    lazy_commands = {  # noqa: RUF012
+        "events": LazyCommand("fanout.cli.events", "app", "The event contract."),
+        "topology": LazyCommand(
+            "fanout.cli.topology", "app", "The SNS topic, consumer queues, DLQs and subscriptions."
+        ),
+        "dlq": LazyCommand(
+            "fanout.cli.dlq", "app", "Inspect, redrive and purge the consumers' dead-letter queues."
+        ),
+        "monitor": LazyCommand(
+            "fanout.cli.monitor",
+            "monitor",
+            "Poll every DLQ, alert once per crossing, re-notify while firing, resolve when it drains.",
+            extra="monitor",
+        ),
+        "status": LazyCommand(
+            "fanout.cli.status",
+            "status",
+            "Queue depth (visible, in flight, delayed) and DLQ depth per consumer.",
+        ),
+        "consume": LazyCommand(
+            "fanout.cli.consume",
+            "consume",
+            "Consume NAME's queue: handlers run concurrently, failures retry with backoff or go to the DLQ.",
+            extra="services",
+        ),
+        "publish": LazyCommand(
+            "fanout.cli.publish",
+            "publish",
+            "Publish events to the orders topic and print their SNS message ids.",
+        ),
+        "bench": LazyCommand(
+            "fanout.cli.bench",
+            "bench",
+            "Benchmark the consumer runtime and the publishers on one endpoint; "
+            "targets are shown, not enforced.",
+            extra="local",
+        ),
+        "dev": LazyCommand(
+            "fanout.cli.dev",
+            "dev",
+            "Run the whole system locally: endpoint, topology, the three consumers, "
+            "the monitor, demo events.",
+            extra="local",
+        ),
+    }
+
 
 app = typer.Typer(
     name="fanout",
+    cls=FanoutGroup,
     help="Typed domain events fanned out over SNS to per-consumer SQS queues.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(events.app, name="events")
-app.add_typer(topology.app, name="topology")
-app.add_typer(dlq_commands.app, name="dlq")
-app.command("monitor")(monitor_command.monitor)
-app.command("status")(status.status)
-app.command("consume")(consume.consume)
-app.command("publish")(publish.publish)
-app.command("bench")(bench_command.bench)
-app.command("dev")(dev.dev)
 
 
 @app.callback()
@@ -50,10 +87,15 @@ def root(
 
 def describe(error: BaseException) -> str:
     """One readable line for an error the user can act on."""
+    from botocore.exceptions import ClientError
+    from pydantic import ValidationError
+
     if isinstance(error, ClientError):
         details = error.response.get("Error", {})
         return f"{error.operation_name}: {details.get('Code', 'Error')}: {details.get('Message', '')}".strip()
     if isinstance(error, ValidationError):
+        from fanout.contract.registry import summarize_validation_error
+
         return f"invalid settings: {summarize_validation_error(error)}"
     return str(error) or type(error).__name__
 
@@ -69,8 +111,29 @@ def main(argv: list[str] | None = None) -> None:
         if message := error.format_message():  # empty when the help was shown instead
             print(f"fanout: error: {message}", file=sys.stderr)
         sys.exit(error.exit_code)
-    except (FanoutError, ClientError, BotoCoreError, ValidationError, OSError) as error:
+    except MissingExtra as error:
+        print(f"fanout: error: {error}", file=sys.stderr)
+        sys.exit(MISSING_EXTRA_EXIT)
+    except ModuleNotFoundError as error:  # a command importing an extra's module while it runs
+        command = next((arg for arg in (argv or sys.argv[1:]) if not arg.startswith("-")), "")
+        if (missing := missing_extra(error, command)) is None:
+            raise
+        print(f"fanout: error: {missing}", file=sys.stderr)
+        sys.exit(MISSING_EXTRA_EXIT)
+    except Exception as error:
+        if not is_user_error(error):
+            raise
         print(f"fanout: error: {describe(error)}", file=sys.stderr)
         sys.exit(1)
     if isinstance(result, int) and result:
         sys.exit(result)
+
+
+def is_user_error(error: Exception) -> bool:
+    """Errors reported in one line: ours, AWS's, invalid settings, files and connections."""
+    if isinstance(error, FanoutError | OSError):
+        return True
+    from botocore.exceptions import BotoCoreError, ClientError  # loaded by then whenever AWS was called
+    from pydantic import ValidationError
+
+    return isinstance(error, ClientError | BotoCoreError | ValidationError)

@@ -10,12 +10,14 @@ database can record the id in that same transaction with `sqlite.record_processe
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consumers.runtime.idempotency_stores.base import DEFAULT_RETENTION_S, Clock, LeaseStore, StoreUnavailable
-from consumers.runtime.idempotency_stores.postgres import PostgresStore
-from consumers.runtime.idempotency_stores.sqlite import SqliteStore
 from fanout.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from consumers.runtime.idempotency_stores.postgres import PostgresStore
+    from consumers.runtime.idempotency_stores.sqlite import SqliteStore
 
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -42,10 +44,27 @@ def open_store(
     `postgresql://user@host:port/db` (any libpq URL).
     """
     if url.startswith(SQLITE_PREFIX) and len(url) > len(SQLITE_PREFIX):
+        from consumers.runtime.idempotency_stores.sqlite import SqliteStore
+
         return SqliteStore(Path(url.removeprefix(SQLITE_PREFIX)), retention_s=retention_s, clock=clock)
     if url.startswith(POSTGRES_SCHEMES):
+        from consumers.runtime.idempotency_stores.postgres import PostgresStore
+
         return PostgresStore(url, retention_s=retention_s, clock=clock)
     scheme = f"scheme {url.partition('://')[0]!r}" if "://" in url else "a URL without a scheme"
     raise ConfigurationError(
         f"unsupported idempotency store: {scheme}; use sqlite:///path/file.db or postgresql://user@host:port/db"
     )
+
+
+def __getattr__(name: str) -> Any:
+    """The store classes load their database driver, so they are imported on first use."""
+    if name == "PostgresStore":
+        from consumers.runtime.idempotency_stores.postgres import PostgresStore
+
+        return PostgresStore
+    if name == "SqliteStore":
+        from consumers.runtime.idempotency_stores.sqlite import SqliteStore
+
+        return SqliteStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

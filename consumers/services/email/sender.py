@@ -2,8 +2,6 @@
 
 from email.message import EmailMessage
 
-import aiosmtplib
-
 from consumers.runtime.errors import PermanentError, RetryableError
 from consumers.services.email.settings import EmailSettings, SmtpSecurity
 
@@ -16,6 +14,8 @@ class MailSender:
 
     async def send(self, message: EmailMessage) -> None:
         """Deliver `message`; raise PermanentError on a 5xx refusal, RetryableError otherwise."""
+        import aiosmtplib  # the services extra; imported when mail is sent, so the catalog loads without it
+
         settings = self._settings
         try:
             await aiosmtplib.send(
