@@ -4,14 +4,18 @@
 
 Needs only Python 3.11+: it creates `.venv`, installs the project with its `dev` extra
 (again whenever pyproject.toml changes), then runs the command inside that environment.
+Ctrl-C and SIGTERM are passed on to the running command, which drains and stops; this script
+then exits with the command's exit code.
 """
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import venv
 from pathlib import Path
+from types import FrameType
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
@@ -43,18 +47,52 @@ def ensure_environment() -> None:
     STAMP.write_text(digest)
 
 
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def run_forwarding_signals(command: list[str], cwd: Path) -> int:
+    """Run `command`, pass SIGINT/SIGTERM on to it, wait for it; its exit code (128+N if killed by N).
+
+    The command runs in its own process group, so a terminal's Ctrl-C reaches it once, through us,
+    and never as a KeyboardInterrupt in this script.
+    """
+    child: subprocess.Popen[bytes] | None = None
+    pending: list[int] = []
+
+    def forward(number: int, frame: FrameType | None) -> None:
+        if child is None:
+            pending.append(number)  # arrived while starting: delivered once it runs
+        elif child.poll() is None:
+            child.send_signal(number)
+
+    previous = {number: signal.signal(number, forward) for number in FORWARDED_SIGNALS}
+    try:
+        child = subprocess.Popen(command, cwd=cwd, process_group=0)
+        for number in pending:
+            child.send_signal(number)
+        code = child.wait()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return 128 - code if code < 0 else code
+
+
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(f"usage: python3 scripts/run.py {{{'|'.join(COMMANDS)}}} [args...]", file=sys.stderr)
         return 2
     name, extra = sys.argv[1], sys.argv[2:]
-    ensure_environment()
+    try:
+        ensure_environment()
+    except KeyboardInterrupt:
+        print("interrupted while installing; run the same command again", file=sys.stderr)
+        return 130
     steps = COMMANDS[name]
     for index, step in enumerate(steps):
         command = [str(BIN / step[0]), *step[1:], *(extra if index == len(steps) - 1 else [])]
-        result = subprocess.run(command, cwd=ROOT)
-        if result.returncode:
-            return result.returncode
+        code = run_forwarding_signals(command, ROOT)
+        if code:
+            return code
     return 0
 
 
