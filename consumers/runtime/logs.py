@@ -1,13 +1,26 @@
 """Structured logs: structlog over the standard logging module, as JSON lines or for a terminal.
 
 `configure_logging` sends structlog's and the libraries' stdlib logs (botocore, aiohttp, ...)
-through one stderr handler with ISO-8601 UTC timestamps; `LoggingObserver` writes one line per
-message outcome with the ids needed to follow an event across services.
+through one handler with ISO-8601 UTC timestamps. A log call never waits for the output: records
+are rendered by the caller and queued (stdlib QueueHandler, bounded; a full queue drops records and
+says so later), and a QueueListener thread writes them. So a slow reader (a full pipe, a blocking
+log driver) cannot freeze the event loop, and shutdown waits for the writer at most
+`EXIT_FLUSH_S`. Tracebacks are plain text, never with local variables (they hold message bodies).
+
+`LoggingObserver` logs each message outcome at DEBUG with the ids needed to follow an event across
+services, and an aggregated INFO line per consumer every `summary_interval_s`.
 """
 
+import atexit
+import contextlib
 import logging
 import logging.config
+import os
+import queue
 import sys
+import time
+from collections import Counter
+from logging.handlers import QueueHandler, QueueListener
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +32,13 @@ from consumers.runtime.observer import NullObserver, Outcome
 from consumers.runtime.processing import describe_error
 from fanout.contract.envelope import CloudEvent
 from fanout.errors import ConfigurationError
+from fanout.redaction import log_safe
 
 OUTCOME_LOGGER = "fanout.consumer.outcomes"
 CHATTY_LIBRARIES = ("botocore", "aiobotocore", "urllib3")  # their DEBUG/INFO lines drown ours
-
-OUTCOME_LEVELS = {Outcome.RETRY: logging.WARNING, Outcome.DEAD_LETTERED: logging.ERROR}
+QUEUE_CAPACITY = 10_000  # records waiting for the writer; beyond that they are dropped, never waited for
+EXIT_FLUSH_S = 2.0  # at exit, how long the writer gets to catch up
+SUMMARY_INTERVAL_S = 60.0
 
 
 def _shared_processors() -> list[Processor]:
@@ -51,30 +66,31 @@ def configure_logging(json: bool, level: str, file: Path | None = None) -> None:
     rendering: list[Processor] = (
         [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
         if json
-        else [structlog.dev.ConsoleRenderer(colors=file is None and sys.stderr.isatty())]
-    )
-    handler: dict[str, Any] = (
-        {"class": "logging.FileHandler", "filename": str(file), "formatter": "structlog"}
-        if file is not None
-        else {"class": "logging.StreamHandler", "formatter": "structlog"}
+        else [
+            structlog.dev.ConsoleRenderer(
+                colors=file is None and sys.stderr.isatty(),
+                exception_formatter=structlog.dev.plain_traceback,  # no locals: they hold bodies
+            )
+        ]
     )
     shared = _shared_processors()
-    logging.config.dictConfig(
+    formatter = structlog.stdlib.ProcessorFormatter(
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *rendering],
+        foreign_pre_chain=shared,
+    )
+    logging.config.dictConfig(  # first: it closes every handler it finds
         {
             "version": 1,
             "disable_existing_loggers": False,
-            "formatters": {
-                "structlog": {
-                    "()": structlog.stdlib.ProcessorFormatter,
-                    "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, *rendering],
-                    "foreign_pre_chain": shared,
-                }
-            },
-            "handlers": {"main": handler},
-            "root": {"handlers": ["main"], "level": numeric},
+            "root": {"level": numeric},
             "loggers": {name: {"level": max(numeric, logging.WARNING)} for name in CHATTY_LIBRARIES},
         }
     )
+    handler = _writer.start(_output(file), formatter)
+    root = logging.getLogger()
+    for previous in root.handlers[:]:
+        root.removeHandler(previous)
+    root.addHandler(handler)
     structlog.configure(
         processors=[
             structlog.stdlib.filter_by_level,
@@ -88,15 +104,141 @@ def configure_logging(json: bool, level: str, file: Path | None = None) -> None:
     )
 
 
-class LoggingObserver(NullObserver):
-    """A RuntimeObserver that logs each message outcome: info, retry as warning, dead letter as error.
+def flush_logs(timeout_s: float = EXIT_FLUSH_S) -> bool:
+    """Wait until every queued record is written (at most `timeout_s`); False if the writer is stuck."""
+    return _writer.flush(timeout_s)
 
-    Fields: consumer, outcome, event_id, event_type, correlation_id (when the body decoded),
-    message_id, attempt, duration_s, error; a dead letter carries the error's traceback too.
-    """
+
+def _output(file: Path | None) -> logging.Handler:
+    """The handler the writer thread writes through: the file, or stderr without Python's buffer."""
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        return _DescriptorHandler(os.open(file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644), owned=True)
+    try:
+        descriptor = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # a replaced sys.stderr (tests): write to it
+        return logging.StreamHandler(sys.stderr)
+    return _DescriptorHandler(os.dup(descriptor), owned=True)
+
+
+class _DescriptorHandler(logging.Handler):
+    """Writes each line with os.write, from the writer thread only: no Python-level buffer and no
+    handler lock that a blocked write would hold (so logging's shutdown at exit never waits on it)."""
+
+    def __init__(self, descriptor: int, owned: bool) -> None:
+        super().__init__()
+        self._descriptor = descriptor
+        self._owned = owned
+
+    def createLock(self) -> None:
+        self.lock = None
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        if self.filter(record):
+            self.emit(record)
+            return True
+        return False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            data = (self.format(record) + "\n").encode("utf-8", "replace")
+            while data:
+                data = data[os.write(self._descriptor, data) :]
+        except Exception:
+            self.handleError(record)
+
+    def close(self) -> None:
+        if self._owned:
+            with contextlib.suppress(OSError):
+                os.close(self._descriptor)
+        super().close()
+
+
+class _DroppingQueueHandler(QueueHandler):
+    """A QueueHandler that never blocks the caller: a full queue drops the record and counts it."""
+
+    def __init__(self, records: "queue.Queue[logging.LogRecord | None]") -> None:
+        super().__init__(records)
+        self.dropped = 0
+
+    def enqueue(self, record: logging.LogRecord) -> None:
+        try:
+            if self.dropped:
+                self.queue.put_nowait(self._dropped_notice())
+            self.queue.put_nowait(record)
+        except queue.Full:
+            self.dropped += 1
+
+    def _dropped_notice(self) -> logging.LogRecord:
+        message = "log output blocked: %d record(s) dropped"
+        notice = logging.LogRecord(__name__, logging.WARNING, __file__, 0, message, (self.dropped,), None)
+        prepared: logging.LogRecord = self.prepare(notice)
+        self.dropped = 0
+        return prepared
+
+
+class _LogWriter:
+    """The process's one QueueListener thread and the QueueHandler feeding it."""
 
     def __init__(self) -> None:
+        self.handler: _DroppingQueueHandler | None = None
+        self._listener: QueueListener | None = None
+        self._output: logging.Handler | None = None
+
+    def start(self, output: logging.Handler, formatter: logging.Formatter) -> QueueHandler:
+        """Start writing to `output`; the handler to attach, rendering with `formatter`."""
+        self.stop()
+        records: queue.Queue[logging.LogRecord | None] = queue.Queue(QUEUE_CAPACITY)
+        self.handler = _DroppingQueueHandler(records)
+        self.handler.setFormatter(formatter)  # rendered by the caller: the thread only writes
+        self._output = output
+        self._listener = QueueListener(records, output)
+        self._listener.start()
+        return self.handler
+
+    def flush(self, timeout_s: float) -> bool:
+        if self.handler is None:
+            return True
+        records = self.handler.queue
+        assert isinstance(records, queue.Queue)
+        deadline = time.monotonic() + timeout_s
+        while records.unfinished_tasks:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.005)
+        return True
+
+    def stop(self) -> None:
+        """Stop the thread once it caught up, or leave it (a daemon) when output stays blocked."""
+        listener, output = self._listener, self._output
+        if listener is None or self.handler is None:
+            return
+        logging.getLogger().removeHandler(self.handler)
+        self._listener = None
+        if self.flush(EXIT_FLUSH_S):
+            listener.stop()
+            if output is not None:
+                output.close()
+
+
+_writer = _LogWriter()
+atexit.register(_writer.stop)
+
+
+class LoggingObserver(NullObserver):
+    """A RuntimeObserver that logs each message outcome at DEBUG and a summary per interval at INFO.
+
+    Outcome fields: consumer, outcome, event_id, event_type, correlation_id (when the body decoded),
+    message_id, attempt, duration_s, error (type and message, bounded); the traceback only at DEBUG.
+    Never the body. The one line per dead letter (reason, detail) comes from the processing step.
+    Summary: `messages processed` with the count of each outcome since the previous summary.
+    """
+
+    def __init__(self, summary_interval_s: float = SUMMARY_INTERVAL_S) -> None:
         self._log = structlog.get_logger(OUTCOME_LOGGER)
+        self._summary_interval_s = summary_interval_s
+        self._counts: dict[str, Counter[str]] = {}
+        self._since: dict[str, float] = {}
 
     def on_outcome(
         self,
@@ -107,6 +249,9 @@ class LoggingObserver(NullObserver):
         duration_s: float,
         error: BaseException | None,
     ) -> None:
+        self._count(consumer, outcome)
+        if not logging.getLogger(OUTCOME_LOGGER).isEnabledFor(logging.DEBUG):
+            return
         fields: dict[str, Any] = {
             "consumer": consumer,
             "outcome": outcome,
@@ -117,7 +262,30 @@ class LoggingObserver(NullObserver):
         if event is not None:
             fields.update(event_id=event.id, event_type=event.type, correlation_id=event.correlationid)
         if error is not None:
-            fields["error"] = describe_error(error)
-            if outcome == Outcome.DEAD_LETTERED:
-                fields["exc_info"] = error
-        self._log.log(OUTCOME_LEVELS.get(outcome, logging.INFO), f"message {outcome}", **fields)
+            fields["error"] = log_safe(describe_error(error))
+            fields["exc_info"] = error
+        self._log.debug(f"message {outcome}", **fields)
+
+    def _count(self, consumer: str, outcome: str) -> None:
+        now = time.monotonic()
+        counts = self._counts.setdefault(consumer, Counter())
+        since = self._since.setdefault(consumer, now)
+        counts[outcome] += 1
+        if now - since >= self._summary_interval_s:
+            self._log.info(
+                "messages processed",
+                consumer=consumer,
+                interval_s=round(now - since, 1),
+                **{name: counts[name] for name in SUMMARY_OUTCOMES},
+            )
+            counts.clear()
+            self._since[consumer] = now
+
+
+SUMMARY_OUTCOMES = (
+    Outcome.HANDLED,
+    Outcome.DUPLICATE,
+    Outcome.RETRY,
+    Outcome.DEAD_LETTERED,
+    Outcome.RELEASED,
+)

@@ -29,6 +29,7 @@ from consumers.runtime.translation import handler_context, to_event
 from fanout.contract.deadletter import DeadLetterReason
 from fanout.contract.envelope import CloudEvent
 from fanout.contract.errors import ContractError
+from fanout.redaction import log_safe
 
 LEASE_MARGIN_S = 5.0  # an idempotency claim outlives the handler's timeout by this much
 GONE_OUTCOMES = frozenset({Outcome.HANDLED, Outcome.DUPLICATE, Outcome.DEAD_LETTERED})  # off the queue
@@ -172,11 +173,11 @@ class MessageProcessor:
         """DONE: already processed, delete it. BUSY: another consumer holds it, look again shortly."""
         if claim is ClaimResult.DONE:
             await self._delete(delivery.message)
-            delivery.log.info("duplicate skipped")
+            delivery.log.debug("duplicate skipped")
             self._report(delivery, Outcome.DUPLICATE)
             return
         await self._set_visibility(delivery.message, self._settings.busy_retry_delay_s)
-        delivery.log.info("event busy elsewhere; retrying later", delay_s=self._settings.busy_retry_delay_s)
+        delivery.log.debug("event busy elsewhere; retrying later", delay_s=self._settings.busy_retry_delay_s)
         self._report(delivery, Outcome.RETRY)
 
     async def _fail(self, delivery: _Delivery, handler: Handler | None, error: Exception) -> None:
@@ -202,7 +203,8 @@ class MessageProcessor:
         backoff = (handler.options.retry if handler is not None else None) or self._default_backoff
         delay = min(retry_delay(error, backoff, attempt), delivery.message.visibility_headroom_s())
         await self._set_visibility(delivery.message, delay)
-        delivery.log.info("processing failed; will retry", error=describe_error(error), delay_s=delay)
+        reported = log_safe(describe_error(error))
+        delivery.log.debug("processing failed; will retry", error=reported, delay_s=delay)
         if delivery.event is not None:
             await self._hook(self._service.on_retry(attempt, error, delivery.event), delivery)
         self._report(delivery, Outcome.RETRY, error)
@@ -212,7 +214,9 @@ class MessageProcessor:
         if not await self._parts.dead_letters.dead_letter(delivery.message, reason, detail):
             self._report(delivery, Outcome.RETRY, error)  # left on the queue: it will be redelivered
             return
-        delivery.log.warning("dead-lettered", reason=str(reason), detail=detail)
+        # The one line per dead letter: reason, bounded detail, the bound ids; never the body.
+        delivery.log.error("dead-lettered", reason=str(reason), detail=log_safe(detail))
+        delivery.log.debug("dead-letter cause", exc_info=error)
         await self._hook(self._service.on_failure(error, delivery.event), delivery)
         self._report(delivery, Outcome.DEAD_LETTERED, error)
 
