@@ -12,7 +12,7 @@ from consumers.runtime.consumer import Consumer
 from consumers.runtime.context import HandlerContext
 from consumers.runtime.health import serve_health
 from consumers.runtime.idempotency_stores import SqliteStore
-from consumers.runtime.logs import OUTCOME_LOGGER, LoggingObserver, configure_logging
+from consumers.runtime.logs import OUTCOME_LOGGER, LoggingObserver, configure_logging, flush_logs
 from consumers.runtime.metrics import UNDECODED_EVENT_TYPE, MetricsObserver
 from consumers.runtime.observer import Outcome
 from consumers.runtime.service import Service, handles
@@ -50,7 +50,7 @@ async def test_a_duplicate_and_a_malformed_message_as_operators_see_them(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    configure_logging(json=True, level="info")
+    configure_logging(json=True, level="debug")
     service, store = Cancellations(), SqliteStore(tmp_path / "idempotency.db")
     settings = ConsumerSettings(wait_time_s=1, drain_timeout_s=5, health_port=0, busy_retry_delay_s=0)
     queue_url = fanout_topology.queue_url("email")
@@ -91,10 +91,13 @@ async def test_a_duplicate_and_a_malformed_message_as_operators_see_them(
     assert messages[event.type, Outcome.HANDLED] == 1
     assert messages[event.type, Outcome.DUPLICATE] == 1
     assert messages[UNDECODED_EVENT_TYPE, Outcome.DEAD_LETTERED] == 1
-    logged = [
-        line
-        for line in json_lines(capsys.readouterr().err)
-        if line["logger"] == OUTCOME_LOGGER and line.get("event_id") == event.id
-    ]
+    assert flush_logs()
+    output = capsys.readouterr().err
+    lines = json_lines(output)
+    logged = [line for line in lines if line["logger"] == OUTCOME_LOGGER and line.get("event_id") == event.id]
+    [dead_letter] = [line for line in lines if line["event"] == "dead-lettered"]  # one line per dead letter
+    assert dead_letter["level"] == "error"
+    assert dead_letter["reason"] and dead_letter["message_id"] == malformed.context.message_id
+    assert "{not json" not in output  # never the body
     assert {line["outcome"] for line in logged} >= {Outcome.HANDLED, Outcome.DUPLICATE}
     assert all(line["correlation_id"] == event.correlationid for line in logged)
