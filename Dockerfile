@@ -15,14 +15,19 @@ COPY fanout ./fanout
 COPY consumers ./consumers
 COPY producer ./producer
 COPY monitor ./monitor
+# The project itself from the build context (its dependencies are pinned by lower bounds in pyproject.toml).
+# hadolint ignore=DL3013
 RUN python -m venv --without-pip /opt/fanout \
     && pip --python /opt/fanout/bin/python install --no-cache-dir ".[services,monitor]"
 
 # --- runtime: the virtualenv only, run by an unprivileged user ---------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
+# Logs are JSON lines by default here (compose and ECS run this image); override with
+# FANOUT_CONSUMER_LOG_JSON=false for a terminal.
 ENV PATH=/opt/fanout/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    FANOUT_CONSUMER_LOG_JSON=true
 RUN groupadd --system --gid 10001 fanout \
     && useradd --system --uid 10001 --gid fanout --home-dir /var/lib/fanout --no-create-home \
         --shell /usr/sbin/nologin fanout \

@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from consumers.runtime.backoff import MAX_VISIBILITY_S, Backoff, Explicit, Exponential, Fixed, Jitter, Linear
 
 RECEIVE_BATCH = 10  # SQS returns at most 10 messages per ReceiveMessage
+# Well below the 30 s platforms give by default between SIGTERM and SIGKILL: after the drain the
+# consumer still releases what it cancelled and flushes deletes (about 1-2 s).
+DEFAULT_DRAIN_TIMEOUT_S = 20.0
 
 
 class RetryStrategy(StrEnum):
@@ -35,7 +38,11 @@ class ConsumerSettings(BaseSettings):
         default=0.05, gt=0, le=1, description="Longest a finished message waits for its batched delete."
     )
     drain_timeout_s: float = Field(
-        default=30, ge=0, le=3600, description="Time in-flight handlers get to finish at shutdown."
+        default=DEFAULT_DRAIN_TIMEOUT_S,
+        ge=0,
+        le=3600,
+        description="Time in-flight handlers get to finish at shutdown; keep drain + 5 s under the "
+        "platform's grace period (compose stop_grace_period, ECS stopTimeout).",
     )
     handler_timeout_s: float = Field(
         default=60, gt=0, le=MAX_VISIBILITY_S, description="Default handler timeout (a timeout is retried)."

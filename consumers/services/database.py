@@ -25,6 +25,7 @@ from pydantic import AfterValidator
 
 from consumers.runtime.idempotency_stores import POSTGRES_SCHEMES, SQLITE_PREFIX
 from fanout.errors import ConfigurationError
+from fanout.redaction import mask_url_password
 
 if TYPE_CHECKING:  # the drivers load when a database is opened (the catalog imports this module)
     import aiosqlite
@@ -213,7 +214,7 @@ def is_sqlite_url(url: str) -> bool:
 
 def _check_database_url(url: str) -> str:
     if not (is_postgres_url(url) or is_sqlite_url(url)):
-        raise ValueError(f"expected a sqlite:///path or postgresql:// URL, got {url!r}")
+        raise ValueError(f"expected a sqlite:///path or postgresql:// URL, got {mask_url_password(url)!r}")
     return url
 
 
@@ -226,5 +227,5 @@ async def open_database(url: str, pool_size: int = 10) -> Database:
     if is_postgres_url(url):
         return await PostgresDatabase.open(url, pool_size)
     if not is_sqlite_url(url):
-        raise ConfigurationError(f"not a sqlite:///path or postgresql:// URL: {url!r}")
+        raise ConfigurationError(f"not a sqlite:///path or postgresql:// URL: {mask_url_password(url)!r}")
     return await SqliteDatabase.open(Path(url.removeprefix(SQLITE_PREFIX)))

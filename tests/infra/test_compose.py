@@ -8,6 +8,7 @@ import pytest
 from compose_spec import PyCompose
 from infra_files import compose
 
+from consumers.runtime.settings import ConsumerSettings
 from consumers.services.email.settings import EmailSettings
 from fanout.aws import AwsSettings
 from fanout.topology import declared_topology
@@ -81,3 +82,36 @@ def test_monitor_keeps_its_alert_state_on_a_volume() -> None:
     assert name in document["volumes"]
     assert path == "/var/lib/fanout"
     assert all(not mount.startswith(f"{path}:") for mount in monitor["tmpfs"])
+
+
+def test_the_services_keep_their_state_and_idempotency_records_in_postgresql(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    document = compose()
+    services = document["services"]
+    (data,) = services["postgres"]["volumes"]
+    assert data.split(":")[0] in document["volumes"]  # durable, not tmpfs
+    expected = {
+        "email": ["FANOUT_CONSUMER_IDEMPOTENCY_URL"],
+        "inventory": ["FANOUT_INVENTORY_DATABASE_URL", "FANOUT_CONSUMER_IDEMPOTENCY_URL"],
+        "analytics": ["FANOUT_ANALYTICS_DATABASE_URL"],
+    }
+    for name, variables in expected.items():
+        service = services[name]
+        assert service["depends_on"]["postgres"] == {"condition": "service_healthy"}, name
+        for variable in variables:
+            url = urlsplit(service["environment"][variable])
+            assert (url.scheme, url.hostname) == ("postgresql", "postgres"), (name, variable)
+    monkeypatch.setenv(
+        "FANOUT_CONSUMER_IDEMPOTENCY_URL", services["email"]["environment"]["FANOUT_CONSUMER_IDEMPOTENCY_URL"]
+    )
+    assert ConsumerSettings().idempotency_url.startswith("postgresql://")
+
+
+def test_the_grace_period_outlasts_the_drain() -> None:
+    for name, service in fanout_services().items():
+        grace_s = int(service["stop_grace_period"].removesuffix("s"))
+        drain_s = float(
+            service["environment"].get("FANOUT_CONSUMER_DRAIN_TIMEOUT_S", ConsumerSettings().drain_timeout_s)
+        )
+        assert drain_s + 5 < grace_s, name

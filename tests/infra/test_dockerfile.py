@@ -171,3 +171,12 @@ def test_healthcheck_passes_on_the_running_monitor_and_fails_once_it_stops(
         monitor.terminate()
         monitor.wait(timeout=30)
     assert run_healthcheck(environment) == 1
+
+
+def test_the_image_logs_json_lines_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    from consumers.runtime.settings import ConsumerSettings
+
+    for variable, value in dockerfile().envs.items():
+        if variable.startswith("FANOUT_"):
+            monkeypatch.setenv(variable, value)
+    assert ConsumerSettings().log_json is True

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from runtime_helpers import (
 )
 
 from consumers.runtime.consumer import Consumer
+from consumers.runtime.settings import DEFAULT_DRAIN_TIMEOUT_S
 
 PROCESS = Path(__file__).parent / "consumer_process.py"
 
@@ -107,3 +109,28 @@ async def test_after_sigkill_mid_handler_the_messages_are_redelivered_and_handle
     assert sorted(service.handled_ids()) == sorted(event.id for event in events)
     assert all(call.context.attempt == 2 for call in service.calls)
     assert journal_ids(journal, "done") == set()
+
+
+async def test_sigterm_with_a_stuck_handler_under_default_settings_exits_within_the_grace_period(
+    make_queue: MakeQueue, tmp_path: Path
+) -> None:
+    """Default drain settings: exit inside a 25 s budget (platforms SIGKILL at 30 s), message released."""
+    queue = make_queue(visibility_timeout_s=600)  # without the release it would stay hidden for 10 min
+    event = placed("o-stuck")
+    send_event(queue.url, event)
+    journal = tmp_path / "journal"
+    process = start_consumer_process(
+        queue.url, queue.dlq_url, journal, 3600, wait_time_s="1", health_port="0"
+    )
+    try:
+        await wait_until(lambda: journal_ids(journal, "start") == {event.id}, what="the stuck handler")
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        returncode = await asyncio.to_thread(process.wait, 40)
+        elapsed = time.monotonic() - started
+    finally:
+        process.kill()
+    assert returncode == 0, process.stderr.read().decode() if process.stderr else ""
+    assert DEFAULT_DRAIN_TIMEOUT_S <= elapsed < 25
+    depth = await wait_for_depth(queue.url, lambda d: d.visible == 1, timeout_s=5)
+    assert depth.in_flight == 0
