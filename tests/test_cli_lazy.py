@@ -22,9 +22,8 @@ def imported_modules(*arguments: str) -> set[str]:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    return {
-        line.rpartition("|")[2].strip() for line in result.stderr.splitlines() if line.startswith("import time:")
-    }
+    lines = result.stderr.splitlines()
+    return {line.rpartition("|")[2].strip() for line in lines if line.startswith("import time:")}
 
 
 @pytest.mark.parametrize("arguments", [["--help"], ["status", "--help"]])
@@ -49,7 +48,9 @@ def test_the_declared_help_is_the_commands_own(name: str, spec: LazyCommand) -> 
     assert spec.help == own
 
 
-@pytest.mark.parametrize(("command", "blocked", "extra"), [("dev", "moto", "local"), ("bench", "moto", "local")])
+@pytest.mark.parametrize(
+    ("command", "blocked", "extra"), [("dev", "moto", "local"), ("bench", "moto", "local")]
+)
 def test_a_command_without_its_extra_names_it_in_one_line(command: str, blocked: str, extra: str) -> None:
     script = (
         f"import sys; sys.modules[{blocked!r}] = None\n"  # as if the extra were not installed
