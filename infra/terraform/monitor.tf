@@ -22,15 +22,24 @@ module "monitor" {
 }
 
 locals {
-  all_queue_arns = flatten([for consumer in module.consumer : [consumer.queue_arn, consumer.dlq_arn]])
+  source_queue_arns = [for consumer in module.consumer : consumer.queue_arn]
+  dlq_arns          = [for consumer in module.consumer : consumer.dlq_arn]
+  all_queue_arns    = concat(local.source_queue_arns, local.dlq_arns)
 }
 
+# Least privilege: the monitor reads depths everywhere and peeks only at dead letters. It never
+# receives from a consumer's queue; moving and deleting dead letters is the DLQ tools' policy below.
 data "aws_iam_policy_document" "monitor" {
-  # Depth and age of every queue and DLQ; peeking at dead letters restores their visibility.
   statement {
-    sid       = "ReadEveryQueue"
-    actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility"]
+    sid       = "ReadQueueDepths"
+    actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
     resources = local.all_queue_arns
+  }
+  # The oldest dead letter's age comes from a peek, which then restores the messages' visibility.
+  statement {
+    sid       = "PeekDeadLetters"
+    actions   = ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility"]
+    resources = local.dlq_arns
   }
   statement {
     sid       = "PublishAlerts"
@@ -47,6 +56,47 @@ data "aws_iam_policy_document" "monitor" {
     sid       = "FindTopicAndReadQueueMetrics"
     actions   = ["sns:ListTopics", "cloudwatch:GetMetricData", "cloudwatch:GetMetricStatistics"]
     resources = ["*"]
+  }
+  statement {
+    sid       = "UseMessageKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.messages.arn]
+  }
+}
+
+# `fanout dlq list / show / redrive / purge` run by an operator, not by the monitor: attach this
+# policy to the role or group operators use (output dlq_tools_policy_arn).
+resource "aws_iam_policy" "dlq_tools" {
+  name        = "${var.environment}-fanout-dlq-tools"
+  description = "fanout dlq tools: inspect, redrive and purge the consumers' dead-letter queues."
+  policy      = data.aws_iam_policy_document.dlq_tools.json
+}
+
+data "aws_iam_policy_document" "dlq_tools" {
+  statement {
+    sid = "InspectRedrivePurgeDeadLetters"
+    actions = [
+      "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage", "sqs:PurgeQueue", "sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks",
+      "sqs:CancelMessageMoveTask",
+    ]
+    resources = local.dlq_arns
+  }
+  # Redrive sends back to the source queue (StartMessageMoveTask, or the copy where it is missing).
+  statement {
+    sid       = "SendBackToSourceQueues"
+    actions   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]
+    resources = local.source_queue_arns
+  }
+  statement {
+    sid       = "ResolveTopology"
+    actions   = ["sns:ListSubscriptionsByTopic"]
+    resources = [aws_sns_topic.orders.arn]
+  }
+  statement {
+    sid       = "FindTopic"
+    actions   = ["sns:ListTopics"]
+    resources = ["*"] # no resource-level permissions exist for it
   }
   statement {
     sid       = "UseMessageKey"

@@ -28,6 +28,11 @@ output "publisher_policy_arn" {
   value       = aws_iam_policy.publisher.arn
 }
 
+output "dlq_tools_policy_arn" {
+  description = "IAM policy to attach to operators' role or group: the fanout dlq tools (inspect, redrive, purge)."
+  value       = aws_iam_policy.dlq_tools.arn
+}
+
 output "cluster_arn" {
   description = "ARN of the ECS cluster running the consumers and the monitor."
   value       = aws_ecs_cluster.fanout.arn

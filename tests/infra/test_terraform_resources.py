@@ -62,8 +62,22 @@ def test_the_publisher_may_offload_only_under_the_payload_prefix() -> None:
 
 def test_monitor_reads_every_queue_and_publishes_only_to_the_alarm_topic() -> None:
     granted = statements(TERRAFORM, "monitor")
-    assert granted["ReadEveryQueue"]["resources"] == "${local.all_queue_arns}"
-    assert "sqs:DeleteMessage" not in granted["ReadEveryQueue"]["actions"]
+    assert granted["ReadQueueDepths"]["resources"] == "${local.all_queue_arns}"
+    assert granted["ReadQueueDepths"]["actions"] == ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
+    # Receiving (a peek) only on the DLQs; never on a consumer's queue, never a delete or send.
+    assert granted["PeekDeadLetters"]["resources"] == "${local.dlq_arns}"
+    sqs_actions = {
+        (action, statement["resources"] if isinstance(statement["resources"], str) else "")
+        for statement in granted.values()
+        for action in statement["actions"]
+        if action.startswith("sqs:")
+    }
+    assert {action for action, resources in sqs_actions if resources != "${local.dlq_arns}"} == {
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
+    forbidden = {"sqs:DeleteMessage", "sqs:SendMessage", "sqs:PurgeQueue"}
+    assert not {action for action, _ in sqs_actions} & forbidden
     assert granted["PublishAlerts"] == {
         "sid": "PublishAlerts",
         "actions": ["sns:Publish"],
@@ -75,6 +89,17 @@ def test_monitor_reads_every_queue_and_publishes_only_to_the_alarm_topic() -> No
     # The alarm topic reaches the monitor through a variable its settings read.
     assert "FANOUT_MONITOR_ALARM_TOPIC_ARN = aws_sns_topic.alarms.arn" in monitor["environment_variables"]
     assert "alarm_topic_arn" in MonitorSettings.model_fields
+
+
+def test_the_dlq_tools_have_their_own_policy_apart_from_the_monitor() -> None:
+    granted = statements(TERRAFORM, "dlq_tools")
+    dead_letters = granted["InspectRedrivePurgeDeadLetters"]
+    assert dead_letters["resources"] == "${local.dlq_arns}"
+    assert {"sqs:PurgeQueue", "sqs:DeleteMessage", "sqs:StartMessageMoveTask"} <= set(dead_letters["actions"])
+    assert granted["SendBackToSourceQueues"]["resources"] == "${local.source_queue_arns}"
+    assert "sqs:ReceiveMessage" not in granted["SendBackToSourceQueues"]["actions"]
+    policy = resource(TERRAFORM, "aws_iam_policy", "dlq_tools")
+    assert policy["policy"] == "${data.aws_iam_policy_document.dlq_tools.json}"
 
 
 def test_task_and_execution_roles_are_separate() -> None:
