@@ -5,12 +5,15 @@ async with serve_health(consumer, port=8080) as server:
 """
 
 import contextlib
+import errno
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from fanout.errors import ConfigurationError
 
 
 class Readiness(Protocol):
@@ -62,7 +65,15 @@ async def serve_health(consumer: Readiness, port: int, host: str = "0.0.0.0") ->
     await runner.setup()
     try:
         site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise ConfigurationError(
+                f"health port {port} is in use (another consumer on this host?): set "
+                "FANOUT_CONSUMER_HEALTH_PORT to a free port, or 0 to turn the health server off"
+            ) from error
         bound_port = runner.addresses[0][1]
         yield HealthServer(host=host, port=bound_port)
     finally:

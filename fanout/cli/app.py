@@ -87,9 +87,14 @@ def root(
 
 def describe(error: BaseException) -> str:
     """One readable line for an error the user can act on."""
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError, NoCredentialsError
     from pydantic import ValidationError
 
+    if isinstance(error, NoCredentialsError):
+        return (
+            f"{error}: configure AWS credentials, or for a local endpoint set AWS_ENDPOINT_URL "
+            "(with AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing)"
+        )
     if isinstance(error, ClientError):
         details = error.response.get("Error", {})
         return f"{error.operation_name}: {details.get('Code', 'Error')}: {details.get('Message', '')}".strip()
