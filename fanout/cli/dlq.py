@@ -140,8 +140,10 @@ def purge(
     sqs = sync_client("sqs")
     queue = dead_letter_queue(name, sqs)
     depth = read_depth(sqs, queue.dlq.url).total
-    if not yes:
-        typer.confirm(f"Delete all {depth} message(s) in {queue.dlq.name}? This cannot be undone", abort=True)
+    question = f"Delete all {depth} message(s) in {queue.dlq.name}? This cannot be undone"
+    if not yes and not typer.confirm(question):
+        console.print(f"nothing purged: {queue.dlq.name} keeps its {depth} message(s)", markup=False)
+        return
     sqs.purge_queue(QueueUrl=queue.dlq.url)
     console.print(f"purged {queue.dlq.name} ({depth} message(s))", markup=False)
 
