@@ -35,7 +35,7 @@ from fanout.errors import ConfigurationError
 from fanout.redaction import log_safe
 
 OUTCOME_LOGGER = "fanout.consumer.outcomes"
-CHATTY_LIBRARIES = ("botocore", "aiobotocore", "urllib3")  # their DEBUG/INFO lines drown ours
+CHATTY_LIBRARIES = ("botocore", "aiobotocore", "urllib3", "aiosqlite")  # their DEBUG/INFO lines drown ours
 QUEUE_CAPACITY = 10_000  # records waiting for the writer; beyond that they are dropped, never waited for
 EXIT_FLUSH_S = 2.0  # at exit, how long the writer gets to catch up
 SUMMARY_INTERVAL_S = 60.0

@@ -154,6 +154,7 @@ def consumer_environment(endpoint_url: str, **variables: str) -> dict[str, str]:
         "FANOUT_CONSUMER_WAIT_TIME_S": "1",
         "FANOUT_CONSUMER_DRAIN_TIMEOUT_S": "5",
         "FANOUT_CONSUMER_LOG_JSON": "true",
+        "FANOUT_CONSUMER_LOG_LEVEL": "DEBUG",  # per-message outcomes, which LogFigures counts
         **variables,
     }
 
