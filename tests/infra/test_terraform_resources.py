@@ -18,6 +18,7 @@ from infra_files import (
     terraform_module,
 )
 
+from consumers.runtime.settings import DEFAULT_DRAIN_TIMEOUT_S
 from fanout.contract.payloads import KEY_PREFIX
 from fanout.topology import declared_topology
 from monitor.settings import MonitorSettings
@@ -200,3 +201,11 @@ def test_example_tfvars_set_only_declared_variables_and_every_required_one() -> 
 def test_consumer_services_default_has_one_entry_per_consumer() -> None:
     default = labelled(TERRAFORM, "variable")["consumer_services"]["default"]
     assert set(default) == {consumer.name for consumer in declared_topology("x").consumers}
+
+
+def test_the_ecs_stop_timeout_outlasts_the_default_drain() -> None:
+    """drain + 5 s < stopTimeout: the consumer releases and flushes before ECS SIGKILLs it."""
+    stop_timeout_s = labelled(SERVICE_MODULE, "variable")["stop_timeout_s"]["default"]
+    assert stop_timeout_s > DEFAULT_DRAIN_TIMEOUT_S + 5
+    for name, module in labelled(TERRAFORM, "module").items():
+        assert module.get("stop_timeout_s", stop_timeout_s) > DEFAULT_DRAIN_TIMEOUT_S + 5, name
