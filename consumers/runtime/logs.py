@@ -164,16 +164,16 @@ class _DroppingQueueHandler(QueueHandler):
     def enqueue(self, record: logging.LogRecord) -> None:
         try:
             if self.dropped:
-                self.queue.put_nowait(self._dropped_notice())
+                self.queue.put_nowait(self._dropped_notice(self.dropped))
+                self.dropped = 0
             self.queue.put_nowait(record)
         except queue.Full:
             self.dropped += 1
 
-    def _dropped_notice(self) -> logging.LogRecord:
+    def _dropped_notice(self, count: int) -> logging.LogRecord:
         message = "log output blocked: %d record(s) dropped"
-        notice = logging.LogRecord(__name__, logging.WARNING, __file__, 0, message, (self.dropped,), None)
+        notice = logging.LogRecord(__name__, logging.WARNING, __file__, 0, message, (count,), None)
         prepared: logging.LogRecord = self.prepare(notice)
-        self.dropped = 0
         return prepared
 
 

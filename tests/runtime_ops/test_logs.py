@@ -122,3 +122,24 @@ def test_console_format_is_readable_key_values(capsys: pytest.CaptureFixture[str
 def test_unknown_level_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="unknown log level 'loud'"):
         configure_logging(json=True, level="loud")
+
+
+def test_a_full_log_queue_drops_records_without_waiting_and_says_so_later() -> None:
+    import queue
+
+    from consumers.runtime.logs import _DroppingQueueHandler
+
+    records: queue.Queue[logging.LogRecord | None] = queue.Queue(2)
+    handler = _DroppingQueueHandler(records)
+    for number in range(4):  # the writer is stuck: two wait in the queue, two are dropped at once
+        handler.handle(logging.LogRecord("t", logging.INFO, __file__, 0, "line %d", (number,), None))
+    assert handler.dropped == 2
+    waiting = [records.get_nowait(), records.get_nowait()]  # the writer catches up
+    assert [record.getMessage() for record in waiting if record] == ["line 0", "line 1"]
+
+    handler.handle(logging.LogRecord("t", logging.INFO, __file__, 0, "line after", None, None))
+
+    notice, after = records.get_nowait(), records.get_nowait()
+    assert notice is not None and notice.getMessage() == "log output blocked: 2 record(s) dropped"
+    assert after is not None and after.getMessage() == "line after"
+    assert handler.dropped == 0
