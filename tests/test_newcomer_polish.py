@@ -51,3 +51,12 @@ def test_missing_credentials_hint_at_a_local_endpoint(tmp_path: Path) -> None:
     (line,) = result.stderr.strip().splitlines()
     assert "Unable to locate credentials" in line
     assert "AWS_ENDPOINT_URL" in line
+
+
+def test_an_unknown_event_type_lists_the_known_ones() -> None:
+    from fanout.contract import ORDER_EVENTS
+    from fanout.contract.errors import UnknownEventType
+
+    with pytest.raises(UnknownEventType) as raised:
+        ORDER_EVENTS.model_for("order.refunded")
+    assert "(known: order.cancelled, order.placed, order.shipped)" in str(raised.value)

@@ -51,7 +51,8 @@ class EventRegistry:
             return model
         versions = [version for name, version in self._models if name == event_type]
         if not versions:
-            raise UnknownEventType(f"no model for event type {event_type!r}")
+            known = ", ".join(sorted(self.event_types))
+            raise UnknownEventType(f"no model for event type {event_type!r} (known: {known})")
         return self._models[(event_type, max(versions))]
 
     def parse_data(self, event_type: str, data: Any, schema_version: int | None = None) -> EventData:
