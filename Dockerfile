@@ -27,14 +27,15 @@ FROM ${PYTHON_IMAGE} AS runtime
 ENV PATH=/opt/fanout/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    FANOUT_CONSUMER_LOG_JSON=true
+    FANOUT_CONSUMER_LOG_JSON=true \
+    FANOUT_STATE_DIR=/var/lib/fanout
 RUN groupadd --system --gid 10001 fanout \
     && useradd --system --uid 10001 --gid fanout --home-dir /var/lib/fanout --no-create-home \
         --shell /usr/sbin/nologin fanout \
     && install --directory --owner=fanout --group=fanout /var/lib/fanout
 COPY --from=build /opt/fanout /opt/fanout
-# Services keep their SQLite files here (relative database URLs); mount a volume when the root
-# filesystem is read-only.
+# Services and the monitor keep their SQLite files here (FANOUT_STATE_DIR); mount a volume when the
+# root filesystem is read-only.
 WORKDIR /var/lib/fanout
 USER 10001:10001
 # /healthz of a consumer (FANOUT_CONSUMER_HEALTH_PORT, 8080) or the monitor (FANOUT_MONITOR_METRICS_PORT, 9102).

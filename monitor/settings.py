@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from fanout.state import state_file
+
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 
 
@@ -44,7 +46,9 @@ class MonitorSettings(BaseSettings):
         default_factory=dict, description="Per-consumer overrides, JSON: {name: {depth, growth}}."
     )
     renotify_s: float = Field(default=3600.0, gt=0, description="Repeat a still-firing alert this often.")
-    state_path: Path = Field(default=Path("fanout-monitor.sqlite3"), description="SQLite alert state.")
+    state_path: Path = Field(
+        default_factory=lambda: state_file("monitor.sqlite3"), description="SQLite alert state."
+    )
     sample_size: int = Field(default=5, ge=1, le=10, description="DLQ messages peeked per alert.")
     metrics_host: str = "0.0.0.0"
     metrics_port: int = Field(default=9102, ge=0, le=65535, description="/metrics and /healthz; 0 = off.")

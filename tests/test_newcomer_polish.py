@@ -60,3 +60,24 @@ def test_an_unknown_event_type_lists_the_known_ones() -> None:
     with pytest.raises(UnknownEventType) as raised:
         ORDER_EVENTS.model_for("order.refunded")
     assert "(known: order.cancelled, order.placed, order.shipped)" in str(raised.value)
+
+
+def test_state_files_default_to_one_state_directory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from consumers.services.analytics.settings import AnalyticsSettings
+    from consumers.services.email.settings import EmailSettings
+    from consumers.services.inventory.settings import InventorySettings
+    from monitor.settings import MonitorSettings
+
+    for variable in ("FANOUT_EMAIL_DATABASE_URL", "FANOUT_INVENTORY_DATABASE_URL", "DATABASE_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("FANOUT_ANALYTICS_DATABASE_URL", raising=False)
+    monkeypatch.delenv("FANOUT_MONITOR_STATE_PATH", raising=False)
+    monkeypatch.setenv("FANOUT_STATE_DIR", str(tmp_path / "state"))
+    assert EmailSettings().database_url == f"sqlite:///{tmp_path}/state/email.sqlite3"
+    assert InventorySettings().database_url == f"sqlite:///{tmp_path}/state/inventory.sqlite3"
+    assert AnalyticsSettings().database_url == f"sqlite:///{tmp_path}/state/analytics.sqlite3"
+    assert MonitorSettings().state_path == tmp_path / "state" / "monitor.sqlite3"
+
+    monkeypatch.delenv("FANOUT_STATE_DIR")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert MonitorSettings().state_path == tmp_path / "xdg" / "fanout" / "monitor.sqlite3"

@@ -6,6 +6,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from consumers.runtime.settings import ConsumerSettings
 from consumers.services.database import DatabaseUrl
 from fanout.errors import ConfigurationError
+from fanout.state import sqlite_url
 
 
 class AnalyticsSettings(BaseSettings):
@@ -13,7 +14,7 @@ class AnalyticsSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FANOUT_ANALYTICS_", extra="ignore")
 
-    database_url: DatabaseUrl = "sqlite:///var/analytics.sqlite3"
+    database_url: DatabaseUrl = Field(default_factory=lambda: sqlite_url("analytics.sqlite3"))
     batch_size: int = Field(default=10, ge=1, le=1000)
     """Events written per transaction; the consumer's concurrency must be at least this."""
     flush_interval_s: float = Field(default=1.0, gt=0, le=60)

@@ -7,6 +7,7 @@ from pydantic import EmailStr, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from consumers.services.database import DatabaseUrl
+from fanout.state import sqlite_url
 
 
 class SmtpSecurity(StrEnum):
@@ -29,7 +30,7 @@ class EmailSettings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout_s: float = Field(default=10.0, gt=0)
     from_address: EmailStr = "orders@example.com"
-    database_url: DatabaseUrl = "sqlite:///var/email.sqlite3"
+    database_url: DatabaseUrl = Field(default_factory=lambda: sqlite_url("email.sqlite3"))
     address_wait_s: float = Field(default=10.0, ge=0, le=900)
     """How long a shipped/cancelled event whose order.placed has not been seen waits before its retry."""
 

@@ -4,6 +4,7 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from consumers.services.database import DatabaseUrl
+from fanout.state import sqlite_url
 
 
 class InventorySettings(BaseSettings):
@@ -12,7 +13,7 @@ class InventorySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FANOUT_INVENTORY_", extra="ignore", populate_by_name=True)
 
     database_url: DatabaseUrl = Field(
-        default="sqlite:///var/inventory.sqlite3",
+        default_factory=lambda: sqlite_url("inventory.sqlite3"),
         validation_alias=AliasChoices("FANOUT_INVENTORY_DATABASE_URL", "DATABASE_URL"),
     )
     default_stock: int = Field(default=100, ge=0)
