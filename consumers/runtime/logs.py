@@ -78,7 +78,8 @@ def configure_logging(json: bool, level: str, file: Path | None = None) -> None:
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *rendering],
         foreign_pre_chain=shared,
     )
-    logging.config.dictConfig(  # first: it closes every handler it finds
+    _writer.stop()  # the previous writer finishes first: dictConfig closes every handler it finds
+    logging.config.dictConfig(
         {
             "version": 1,
             "disable_existing_loggers": False,
@@ -144,13 +145,16 @@ class _DescriptorHandler(logging.Handler):
             data = (self.format(record) + "\n").encode("utf-8", "replace")
             while data:
                 data = data[os.write(self._descriptor, data) :]
+        except OSError:
+            pass  # the output is gone (closed pipe, closed at exit): there is nowhere to report it
         except Exception:
             self.handleError(record)
 
     def close(self) -> None:
-        if self._owned:
+        if self._owned and self._descriptor >= 0:  # once: the number may be reused afterwards
             with contextlib.suppress(OSError):
                 os.close(self._descriptor)
+            self._descriptor = -1
         super().close()
 
 
