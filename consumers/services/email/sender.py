@@ -1,5 +1,6 @@
 """Sends a message over SMTP and sorts failures: 5xx for this message is permanent, the rest retryable."""
 
+import importlib
 from email.message import EmailMessage
 
 from consumers.runtime.errors import PermanentError, RetryableError
@@ -10,11 +11,12 @@ class MailSender:
     """An SMTP client configured from EmailSettings (one connection per message)."""
 
     def __init__(self, settings: EmailSettings) -> None:
+        importlib.import_module("aiosmtplib")  # the services extra: missing, fail at start, not at a mail
         self._settings = settings
 
     async def send(self, message: EmailMessage) -> None:
         """Deliver `message`; raise PermanentError on a 5xx refusal, RetryableError otherwise."""
-        import aiosmtplib  # the services extra; imported when mail is sent, so the catalog loads without it
+        import aiosmtplib  # imported here, not at module level: the catalog loads without the extra
 
         settings = self._settings
         try:
