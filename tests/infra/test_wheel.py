@@ -6,6 +6,7 @@ cache is warm), exactly as a user's `pip install` gets them. Profiles:
 
 - `core` — `pip install fanout`, what an order service installs: publishing and the ops commands work,
   the commands of a missing extra say which extra to install (exit 2, one line).
+- `monitor` — `pip install 'fanout[monitor]'`: the monitor runs; `consume` names its extra.
 - `image` — the Dockerfile's own `pip install` line (read from the Dockerfile, so the two cannot
   drift): the container's `fanout consume email --check` and `fanout monitor --once` run.
 
@@ -84,11 +85,18 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def profiles(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
     """One isolated virtualenv per profile, installed in parallel."""
     root = tmp_path_factory.mktemp("profiles")
-    environments = {name: root / name for name in ("core", "image")}
+    environments = {name: root / name for name in ("core", "monitor", "image")}
     for environment in environments.values():
         venv.create(environment, with_pip=False, system_site_packages=False)
     commands = {
         "core": [*PIP, "--python", str(environments["core"] / "bin" / "python"), "install", str(wheel)],
+        "monitor": [
+            *PIP,
+            "--python",
+            str(environments["monitor"] / "bin" / "python"),
+            "install",
+            f"{wheel}[monitor]",
+        ],
         "image": [*PIP, *image_pip_arguments(wheel, environments["image"] / "bin" / "python")],
     }
     running = {
@@ -120,7 +128,7 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("profile", ["core", "image"])
+@pytest.mark.parametrize("profile", ["core", "monitor", "image"])
 def test_the_code_and_its_dependencies_come_from_the_profile_alone(
     profiles: dict[str, Path], profile: str, tmp_path: Path
 ) -> None:
@@ -233,3 +241,17 @@ def test_image_monitor_checks_once_and_dev_names_its_extra(
     dev = run(profiles["image"], "fanout", "dev", "--events", "1", cwd=tmp_path)
     assert dev.returncode == 2
     assert "fanout[local]" in one_line_error(dev)
+
+
+def test_the_monitor_profile_runs_the_monitor_and_names_the_services_extra(
+    profiles: dict[str, Path], fanout_topology: AppliedTopology, fanout_endpoint: str, tmp_path: Path
+) -> None:
+    variables = {"AWS_ENDPOINT_URL": fanout_endpoint, "FANOUT_ENV": TEST_PREFIX}
+    state = str(tmp_path / "monitor.sqlite3")
+    checked = run(
+        profiles["monitor"], "fanout", "monitor", "--once", "--state", state, cwd=tmp_path, **variables
+    )
+    assert checked.returncode == 0, checked.stderr
+    consume = run(profiles["monitor"], "fanout", "consume", "email", cwd=tmp_path, **variables)
+    assert consume.returncode == 2
+    assert "fanout[services]" in one_line_error(consume)
