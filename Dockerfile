@@ -23,11 +23,12 @@ RUN python -m venv --without-pip /opt/fanout \
 # --- runtime: the virtualenv only, run by an unprivileged user ---------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 # Logs are JSON lines by default here (compose and ECS run this image); override with
-# FANOUT_CONSUMER_LOG_JSON=false for a terminal.
+# FANOUT_CONSUMER_LOG_JSON=false / FANOUT_MONITOR_LOG_JSON=false for a terminal.
 ENV PATH=/opt/fanout/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     FANOUT_CONSUMER_LOG_JSON=true \
+    FANOUT_MONITOR_LOG_JSON=true \
     FANOUT_STATE_DIR=/var/lib/fanout
 RUN groupadd --system --gid 10001 fanout \
     && useradd --system --uid 10001 --gid fanout --home-dir /var/lib/fanout --no-create-home \

@@ -5,6 +5,7 @@ FANOUT_MONITOR_THRESHOLDS='{"analytics": {"depth": 50, "growth": 10}}'
 """
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,10 @@ class MonitorSettings(BaseSettings):
     metrics_port: int = Field(default=9102, ge=0, le=65535, description="/metrics and /healthz; 0 = off.")
 
     log_alerts: bool = True
+    log_json: bool = Field(
+        default=False, description="JSON log lines (the image's default) instead of key=value."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     webhook_urls: list[AnyHttpUrl] = Field(default_factory=list, description="Generic JSON webhooks.")
     slack_webhook_url: AnyHttpUrl | None = None
     pagerduty_routing_key: SecretStr | None = None

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from fanout.cli.output import console, print_json
+from fanout.logs import configure_logging
 from monitor.runner import check_once, run_forever
 from monitor.service import QueueStatus
 from monitor.settings import MonitorSettings
@@ -39,6 +40,7 @@ def monitor(
     overrides: dict[str, Any] = {"interval_s": interval, "metrics_port": metrics_port, "state_path": state}
     settings = MonitorSettings(**{name: value for name, value in overrides.items() if value is not None})
     if not once:
+        configure_logging(json=settings.log_json, level=settings.log_level)
         asyncio.run(run_forever(settings))
         return
     statuses = asyncio.run(check_once(settings))

@@ -175,8 +175,10 @@ def test_healthcheck_passes_on_the_running_monitor_and_fails_once_it_stops(
 
 def test_the_image_logs_json_lines_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     from consumers.runtime.settings import ConsumerSettings
+    from monitor.settings import MonitorSettings
 
     for variable, value in dockerfile().envs.items():
         if variable.startswith("FANOUT_"):
             monkeypatch.setenv(variable, value)
     assert ConsumerSettings().log_json is True
+    assert MonitorSettings().log_json is True

@@ -127,7 +127,7 @@ def test_unknown_level_is_a_configuration_error() -> None:
 def test_a_full_log_queue_drops_records_without_waiting_and_says_so_later() -> None:
     import queue
 
-    from consumers.runtime.logs import _DroppingQueueHandler
+    from fanout.logs import _DroppingQueueHandler
 
     records: queue.Queue[logging.LogRecord | None] = queue.Queue(2)
     handler = _DroppingQueueHandler(records)
