@@ -68,3 +68,11 @@ def test_a_command_without_its_extra_names_it_in_one_line(argv: list[str], block
     (line,) = result.stderr.strip().splitlines()
     assert f"pip install 'fanout[{extra}]'" in line
     assert f"fanout {argv[0]}" in line
+
+
+def test_a_mistyped_command_is_one_line_with_a_suggestion() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "fanout.cli", "stauts"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "fanout: error: No such command 'stauts'. Did you mean 'status'?"

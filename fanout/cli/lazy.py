@@ -7,6 +7,7 @@ naming the extra (exit 2) instead of an import traceback.
 
 import importlib
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any
 
 import typer
@@ -82,7 +83,13 @@ class LazyGroup(TyperGroup):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         if args and args[0] in self.lazy_commands:
             return args[0], self.load(args[0]), args[1:]
-        return super().resolve_command(ctx, args)
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.UsageError as error:
+            matches = get_close_matches(args[0], list(self.lazy_commands)) if args else []
+            if matches and "Did you mean" not in error.message:
+                error.message = f"{error.message.rstrip('.')}. Did you mean {', '.join(map(repr, matches))}?"
+            raise
 
     def load(self, name: str) -> click.Command:
         """Import the command `name` and build its click command."""
