@@ -67,7 +67,7 @@ def publish(
 ) -> None:
     """Publish events to the orders topic and print their SNS message ids.
 
-    TYPE --data JSON publishes one event and prints its message id.
+    TYPE --data JSON publishes one event. Every input prints one `event-id<TAB>message-id` line per event.
 
     --file PATH (or - for stdin) publishes NDJSON; every line is validated before anything is sent.
 
@@ -77,7 +77,7 @@ def publish(
     events = collect_events(event_type, data, file, demo, seed, skip_invalid, defaults)
     options = PublishOptions(max_message_bytes=max_message_bytes, payload_bucket=payload_bucket or None)
     result = Publisher(options=options).publish_many(events)
-    show(result, as_json=as_json, single=data is not None)
+    show(result, as_json=as_json)
     result.raise_for_failures()
 
 
@@ -133,10 +133,10 @@ def events_from_file(
     return parsed.events
 
 
-def show(result: BatchResult, *, as_json: bool, single: bool) -> None:
-    """Message ids on stdout: the bare id for one event, `event-id message-id` lines otherwise."""
+def show(result: BatchResult, *, as_json: bool) -> None:
+    """One `event-id<TAB>message-id` line per published event, whatever the input (--data, --file, --demo)."""
     if as_json:
         print_json([item.as_dict() for item in result.results])
         return
     for item in result.succeeded:
-        print(item.message_id if single else f"{item.event_id}\t{item.message_id}")
+        print(f"{item.event_id}\t{item.message_id}")

@@ -56,18 +56,20 @@ def ndjson(path: Path, *lines: object) -> str:
     return str(path)
 
 
-def test_publish_type_and_data_prints_the_message_id(
+def test_publish_type_and_data_prints_the_event_and_message_id(
     fanout_topology: AppliedTopology, drain: Drain, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run_cli(
         ["publish", "order.placed", "--data", json.dumps(PLACED), "--correlation-id", "corr-cli"], capsys
     )
     assert (code, err) == (0, "")
-    message_id = out.strip()
-    assert len(out.splitlines()) == 1 and len(message_id) == 36
+    [line] = out.splitlines()
+    event_id, message_id = line.split("\t")  # the same shape as --file and --demo print
+    assert len(message_id) == 36
     for name in ("email", "inventory", "analytics"):
         [message] = drain(fanout_topology.queue_url(name))
         event = ORDER_EVENTS.decode(message["Body"])
+        assert event.id == event_id
         assert event.data == ORDER_EVENTS.parse_data("order.placed", PLACED)
         assert event.correlationid == "corr-cli"
         assert message["MessageAttributes"]["correlation_id"]["StringValue"] == "corr-cli"
