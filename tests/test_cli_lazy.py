@@ -49,14 +49,16 @@ def test_the_declared_help_is_the_commands_own(name: str, spec: LazyCommand) -> 
 
 
 @pytest.mark.parametrize(
-    ("argv", "blocked", "extra"),
+    ("argv", "command", "blocked", "extra"),
     [
-        (["dev"], "moto", "local"),
-        (["bench"], "moto", "local"),
-        (["consume", "email"], "aiosmtplib", "services"),  # found while the command runs
+        (["dev"], "dev", "moto", "local"),
+        (["bench"], "bench", "moto", "local"),
+        (["--env", "prod", "consume", "email"], "consume", "aiosmtplib", "services"),  # found while it runs
     ],
 )
-def test_a_command_without_its_extra_names_it_in_one_line(argv: list[str], blocked: str, extra: str) -> None:
+def test_a_command_without_its_extra_names_it_in_one_line(
+    argv: list[str], command: str, blocked: str, extra: str
+) -> None:
     script = (
         f"import sys; sys.modules[{blocked!r}] = None\n"  # as if the extra were not installed
         "from fanout.cli import main\n"
@@ -67,7 +69,7 @@ def test_a_command_without_its_extra_names_it_in_one_line(argv: list[str], block
     assert "Traceback" not in result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert f"pip install 'fanout[{extra}]'" in line
-    assert f"fanout {argv[0]}" in line
+    assert f"`fanout {command}`" in line
 
 
 def test_a_mistyped_command_is_one_line_with_a_suggestion() -> None:

@@ -120,8 +120,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"fanout: error: {error}", file=sys.stderr)
         sys.exit(MISSING_EXTRA_EXIT)
     except ModuleNotFoundError as error:  # a command importing an extra's module while it runs
-        command = next((arg for arg in (argv or sys.argv[1:]) if not arg.startswith("-")), "")
-        if (missing := missing_extra(error, command)) is None:
+        if (missing := missing_extra(error, command_name(argv or sys.argv[1:]))) is None:
             raise
         print(f"fanout: error: {missing}", file=sys.stderr)
         sys.exit(MISSING_EXTRA_EXIT)
@@ -132,6 +131,20 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     if isinstance(result, int) and result:
         sys.exit(result)
+
+
+GLOBAL_OPTIONS_WITH_VALUES = {"--endpoint-url", "--region", "--env"}
+
+
+def command_name(argv: list[str]) -> str:
+    """The sub-command in `argv`: the first word that is neither a global option nor its value."""
+    words = iter(argv)
+    for word in words:
+        if word in GLOBAL_OPTIONS_WITH_VALUES:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return ""
 
 
 def is_user_error(error: Exception) -> bool:
