@@ -81,3 +81,18 @@ def test_state_files_default_to_one_state_directory(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("FANOUT_STATE_DIR")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
     assert MonitorSettings().state_path == tmp_path / "xdg" / "fanout" / "monitor.sqlite3"
+
+
+@pytest.mark.parametrize(("columns", "hinted"), [(80, True), (250, False)])
+def test_a_table_too_wide_for_the_terminal_points_to_json(columns: int, hinted: bool) -> None:
+    environment = {**os.environ, "COLUMNS": str(columns)}
+    result = subprocess.run(
+        [sys.executable, "-m", "fanout.cli", "events", "list"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert all(len(line) <= columns for line in result.stdout.splitlines())
+    assert ("--json prints the full values" in result.stdout) is hinted

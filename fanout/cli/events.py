@@ -5,7 +5,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from fanout.cli.output import console, print_json
+from fanout.cli.output import print_json, print_table
 from fanout.contract.envelope import CloudEvent
 from fanout.contract.registry import ORDER_EVENTS
 from fanout.topology import declared_topology
@@ -32,7 +32,7 @@ def list_events(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
     table = Table("type", "version", "model", "consumers")
     for row in rows:
         table.add_row(str(row["type"]), str(row["version"]), str(row["model"]), ", ".join(row["consumers"]))
-    console.print(table)
+    print_table(table)
 
 
 @app.command("schema")

@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from fanout.aws import sync_client
-from fanout.cli.output import console, print_json
+from fanout.cli.output import print_json, print_table
 from fanout.topology import TopologyClient, declared_topology
 from fanout.topology.depth import read_depth
 
@@ -33,4 +33,4 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     table = Table("consumer", "visible", "in flight", "delayed", "dlq")
     for row in rows:
         table.add_row(*(str(value) for value in row.values()))
-    console.print(table)
+    print_table(table)

@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from fanout.aws import sync_client
-from fanout.cli.output import console, err_console, print_json
+from fanout.cli.output import console, err_console, print_json, print_table
 from fanout.topology import DeployedTopology, TopologyClient, declared_topology
 
 app = typer.Typer(help="The SNS topic, consumer queues, DLQs and subscriptions.", no_args_is_help=True)
@@ -28,7 +28,7 @@ def show_deployed(deployed: DeployedTopology, as_json: bool) -> None:
         table.add_row(
             name, resources.queue.url, resources.dlq.url, "yes" if resources.subscription_arn else "NO"
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command()
