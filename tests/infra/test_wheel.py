@@ -7,6 +7,7 @@ cache is warm), exactly as a user's `pip install` gets them. Profiles:
 - `core` — `pip install fanout`, what an order service installs: publishing and the ops commands work,
   the commands of a missing extra say which extra to install (exit 2, one line).
 - `monitor` — `pip install 'fanout[monitor]'`: the monitor runs; `consume` names its extra.
+- `local` — `pip install 'fanout[local]'`: `fanout dev` runs the whole system and exits 0.
 - `image` — the Dockerfile's own `pip install` line (read from the Dockerfile, so the two cannot
   drift): the container's `fanout consume email --check` and `fanout monitor --once` run.
 
@@ -85,7 +86,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def profiles(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
     """One isolated virtualenv per profile, installed in parallel."""
     root = tmp_path_factory.mktemp("profiles")
-    environments = {name: root / name for name in ("core", "monitor", "image")}
+    environments = {name: root / name for name in ("core", "monitor", "local", "image")}
     for environment in environments.values():
         venv.create(environment, with_pip=False, system_site_packages=False)
     commands = {
@@ -96,6 +97,13 @@ def profiles(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             str(environments["monitor"] / "bin" / "python"),
             "install",
             f"{wheel}[monitor]",
+        ],
+        "local": [
+            *PIP,
+            "--python",
+            str(environments["local"] / "bin" / "python"),
+            "install",
+            f"{wheel}[local]",
         ],
         "image": [*PIP, *image_pip_arguments(wheel, environments["image"] / "bin" / "python")],
     }
@@ -128,7 +136,7 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("profile", ["core", "monitor", "image"])
+@pytest.mark.parametrize("profile", ["core", "monitor", "image"])  # local has moto by design
 def test_the_code_and_its_dependencies_come_from_the_profile_alone(
     profiles: dict[str, Path], profile: str, tmp_path: Path
 ) -> None:
@@ -255,3 +263,17 @@ def test_the_monitor_profile_runs_the_monitor_and_names_the_services_extra(
     consume = run(profiles["monitor"], "fanout", "consume", "email", cwd=tmp_path, **variables)
     assert consume.returncode == 2
     assert "fanout[services]" in one_line_error(consume)
+
+
+def test_the_local_profile_runs_the_whole_system(profiles: dict[str, Path], tmp_path: Path) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FANOUT_"))}
+    result = subprocess.run(
+        [str(profiles["local"] / "bin" / "fanout"), "dev", "--events", "6", "--rate", "20"],
+        cwd=tmp_path,
+        env={key: value for key, value in environment.items() if key not in {"PYTHONPATH", "VIRTUAL_ENV"}},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "ok: every consumer handled every event routed to it" in result.stdout
