@@ -1,7 +1,6 @@
 """`fanout monitor`: watch every consumer's DLQ and alert on-call (or check once, for cron and CI)."""
 
 import asyncio
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -31,7 +30,13 @@ def monitor(
         typer.Option("--metrics-port", min=0, max=65535, help="/metrics + /healthz port; 0 = off."),
     ] = None,
     state: Annotated[
-        Path | None, typer.Option("--state", help="SQLite alert state file (FANOUT_MONITOR_STATE_PATH).")
+        str | None,
+        typer.Option(
+            "--state",
+            metavar="PATH|URL",
+            help="Alert state: a SQLite file, or a postgresql:// URL to outlive the task "
+            "(FANOUT_MONITOR_STATE_PATH).",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="With --once: print JSON.")] = False,
 ) -> None:
