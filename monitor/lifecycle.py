@@ -36,6 +36,7 @@ class Action(StrEnum):
 
     SEND = "send"  # deliver the notice; record the outcome once the sink accepted
     ADOPT = "adopt"  # record the sink as notified without sending (lost state, non-idempotent sink)
+    RECONCILE = "reconcile"  # lost state, empty DLQ: RESOLVED to an idempotent sink, retried until accepted
 
 
 @dataclass(frozen=True)
@@ -82,5 +83,5 @@ def plan_sink(
     if notified_at is not None:
         return SinkPlan(sink, Action.SEND, AlertKind.RESOLVED)
     if fresh and idempotent and depth == 0:
-        return SinkPlan(sink, Action.SEND, AlertKind.RESOLVED)  # close what a lost state may have opened
+        return SinkPlan(sink, Action.RECONCILE, AlertKind.RESOLVED)  # close what a lost state opened
     return None

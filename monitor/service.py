@@ -140,7 +140,7 @@ class Monitor:
         sent = [
             plan.kind
             for (_, plan), ok in zip(plans, outcomes, strict=True)
-            if ok and plan.action is Action.SEND
+            if ok and plan.action is not Action.ADOPT
         ]
         notice = min(sent, key=NOTICE_ORDER.index) if sent else None
         return QueueStatus(reading, thresholds, trigger, firing, notice, failed)
@@ -164,6 +164,8 @@ class Monitor:
         if plan.action is Action.ADOPT:
             log.info("alert_adopted", sink=sink.name, queue=alert.dlq, why="state lost; no duplicate FIRING")
         elif not await deliver(sink, alert, self._retry, self.metrics):
+            if plan.action is Action.RECONCILE:  # remembered as notified: the next check resolves again
+                await asyncio.shield(self._store.mark_notified(alert.dlq, sink.name, now))
             return False
         if plan.kind is AlertKind.RESOLVED:
             await asyncio.shield(self._store.clear_notified(alert.dlq, sink.name))

@@ -87,7 +87,10 @@ class MonitorSettings(BaseSettings):
     sink_backoff_s: float = Field(default=1.0, ge=0, description="First retry delay; doubles each try.")
     sink_timeout_s: float = Field(default=10.0, gt=0, description="Timeout of one delivery attempt.")
     stop_timeout_s: float = Field(
-        default=3.0, gt=0, description="On SIGTERM, wait this long for in-flight deliveries, then cancel."
+        default=1.0,
+        gt=0,
+        le=3.0,
+        description="On SIGTERM, wait this long for in-flight deliveries, then cancel.",
     )
 
     def thresholds_for(self, consumer: str) -> QueueThresholds:

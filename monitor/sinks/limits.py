@@ -6,6 +6,7 @@ from monitor.alerts import Alert, ReasonSample
 
 ELLIPSIS = "…"
 DETAIL_MAX_CHARS = 500  # a reason's detail in a payload (the whole one is in `fanout dlq show`)
+LABEL_MAX_CHARS = 200  # reason, event type and id: short in practice, but read from message attributes
 
 
 def truncate(text: str, limit: int) -> str:
@@ -37,15 +38,25 @@ def fit_lines(lines: Sequence[str], limit: int) -> str:
     return "\n".join(kept)
 
 
+def short_sample(sample: ReasonSample) -> ReasonSample:
+    """A reason sample with every field cut to a size fit for a notification."""
+
+    def cut(text: str | None, limit: int = LABEL_MAX_CHARS) -> str | None:
+        return truncate(text, limit) if text else text
+
+    return sample.model_copy(
+        update={
+            "reason": truncate(sample.reason, LABEL_MAX_CHARS),
+            "detail": cut(sample.detail, DETAIL_MAX_CHARS),
+            "event_type": cut(sample.event_type),
+            "event_id": cut(sample.event_id),
+        }
+    )
+
+
 def short_reasons(alert: Alert) -> Alert:
-    """The alert with every reason's detail cut to DETAIL_MAX_CHARS."""
-    samples = [
-        sample.model_copy(update={"detail": truncate(sample.detail, DETAIL_MAX_CHARS)})
-        if sample.detail
-        else sample
-        for sample in alert.recent_reasons
-    ]
-    return alert.model_copy(update={"recent_reasons": samples})
+    """The alert with every reason sample cut to notification size."""
+    return alert.model_copy(update={"recent_reasons": [short_sample(s) for s in alert.recent_reasons]})
 
 
 def fit_alert(alert: Alert, size: Callable[[Alert], int], limit: int) -> Alert:

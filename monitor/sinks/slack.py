@@ -9,9 +9,9 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
-from monitor.alerts import Alert, AlertKind
+from monitor.alerts import Alert, AlertKind, ReasonSample
 from monitor.sinks.base import post_json
-from monitor.sinks.limits import DETAIL_MAX_CHARS, fit_lines, more_line, truncate
+from monitor.sinks.limits import fit_lines, more_line, short_reasons, truncate
 
 MAX_SECTION_TEXT = 3000
 MAX_BLOCKS = 50
@@ -23,7 +23,7 @@ def slack_message(alert: Alert) -> dict[str, Any]:
     """The incoming-webhook payload for an alert."""
     blocks: list[dict[str, Any]] = [section(f"*{truncate(alert.summary, MAX_SECTION_TEXT - 2)}*")]
     if alert.kind is not AlertKind.RESOLVED:
-        reasons = [reason_line(alert, index) for index in range(len(alert.recent_reasons))]
+        reasons = [reason_line(sample) for sample in short_reasons(alert).recent_reasons]
         if alert.omitted_reasons:
             reasons.append(more_line(alert.omitted_reasons))
         context = [f"Source queue `{alert.source_queue}` holds {alert.source_depth} message(s).", *reasons]
@@ -32,10 +32,9 @@ def slack_message(alert: Alert) -> dict[str, Any]:
     return {"text": truncate(alert.summary, MAX_FALLBACK_TEXT), "blocks": blocks[:MAX_BLOCKS]}
 
 
-def reason_line(alert: Alert, index: int) -> str:
-    sample = alert.recent_reasons[index]
+def reason_line(sample: ReasonSample) -> str:
     event = f"{sample.event_type or '?'} {sample.event_id or ''}".rstrip()
-    detail = f": {truncate(sample.detail, DETAIL_MAX_CHARS)}" if sample.detail else ""
+    detail = f": {sample.detail}" if sample.detail else ""
     return truncate(f"• `{sample.reason}` {event}{detail}", MAX_LINE)
 
 

@@ -82,6 +82,19 @@ class ManualClock:
         self.now += timedelta(seconds=seconds)
 
 
+class OffsetClock:
+    """Real time plus an offset the test moves, so peeked messages' ages move with it."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
 @dataclass
 class Receiver:
     """A local HTTP server recording every JSON POST, answering with a chosen status per path.
