@@ -12,7 +12,7 @@ from monitor_support import ManualClock, Receiver, drain, put_dead_letters, visi
 from fanout.aws import sync_client
 from fanout.topology import AppliedTopology
 from monitor.dlq.queues import dead_letter_queue
-from monitor.dlq.redrive import Redriver
+from monitor.dlq.redrive import redrive
 from monitor.runner import open_monitor
 from monitor.server import serve_metrics
 from monitor.service import Monitor
@@ -83,8 +83,7 @@ async def test_one_alert_per_crossing_repeat_after_interval_resolve_after_redriv
         await monitor.check()
         assert [a["kind"] for a in receiver.received("/hook")] == ["firing", "repeat"]
 
-        moved = Redriver(sync_client("sqs"), dead_letter_queue("email")).copy()
-        assert moved == 3
+        assert redrive(dead_letter_queue("email")).moved == 3
         clock.advance(5)
         await monitor.check()
         await monitor.check()
