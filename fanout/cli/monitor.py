@@ -64,6 +64,7 @@ def show(statuses: list[QueueStatus], as_json: bool) -> None:
             "over_threshold": status.over_threshold,
             "firing": status.firing,
             "notice": status.notice.value if status.notice else None,
+            "undelivered": status.undelivered,
         }
         for status in statuses
     ]
@@ -83,3 +84,10 @@ def show(statuses: list[QueueStatus], as_json: bool) -> None:
             alert,
         )
     console.print(table)
+    for row in rows:
+        if row["undelivered"]:
+            console.print(
+                f"{row['dlq']}: not delivered to {', '.join(row['undelivered'])} (retried on the next check)",
+                markup=False,
+                soft_wrap=True,
+            )

@@ -64,6 +64,7 @@ async def test_failing_monitor_logs_metrics_and_cli_output_hold_no_secret(
     once = await asyncio.to_thread(run, [*cli, "monitor", "--once"], failing_sinks_env)
     assert once.returncode == 3, once.stdout + once.stderr
     assert "sink_failed" in once.stdout + once.stderr  # it did fail, and said so
+    assert "test-email-dlq: not delivered to webhook:127.0.0.1:" in once.stdout  # by safe name
     assert_no_secret(once.stdout + once.stderr, "monitor --once")
 
     port = free_port()
