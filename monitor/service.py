@@ -31,6 +31,7 @@ log = structlog.get_logger("fanout.monitor")
 Clock = Callable[[], datetime]
 HEALTHY_CHECK_INTERVALS = 3  # /healthz fails after this many intervals without a successful check
 ADOPT_AFTER_INTERVALS = 2  # lost state: a crossing older than this many checks was seen before
+RECONCILE_PENDING = datetime(1970, 1, 1, tzinfo=UTC)  # an unconfirmed resolve: due again at once
 NOTICE_ORDER = [AlertKind.FIRING, AlertKind.RESOLVED, AlertKind.REPEAT]  # the one a status reports
 
 
@@ -164,8 +165,8 @@ class Monitor:
         if plan.action is Action.ADOPT:
             log.info("alert_adopted", sink=sink.name, queue=alert.dlq, why="state lost; no duplicate FIRING")
         elif not await deliver(sink, alert, self._retry, self.metrics):
-            if plan.action is Action.RECONCILE:  # remembered as notified: the next check resolves again
-                await asyncio.shield(self._store.mark_notified(alert.dlq, sink.name, now))
+            if plan.action is Action.RECONCILE:  # remembered, long ago: next check resolves (or triggers)
+                await asyncio.shield(self._store.mark_notified(alert.dlq, sink.name, RECONCILE_PENDING))
             return False
         if plan.kind is AlertKind.RESOLVED:
             await asyncio.shield(self._store.clear_notified(alert.dlq, sink.name))

@@ -251,3 +251,23 @@ async def test_sigterm_while_a_sink_hangs_exits_within_5_s_and_keeps_what_it_kne
         ).fetchall() == [(1,)]
         notified = {row[0] for row in db.execute("SELECT sink FROM fanout_monitor_sink")}
     assert notified == {"log"}  # the hanging webhook never accepted: the next monitor pages it
+
+
+async def test_a_failed_reconcile_resolve_is_retried_and_never_hides_a_new_firing(
+    open_paging_monitor: OpenMonitor, fanout_topology: AppliedTopology, receiver: Receiver
+) -> None:
+    receiver.statuses["/pd"] = 500  # PagerDuty down when the state-less monitor starts
+    clock = ManualClock()
+    async with open_paging_monitor(clock) as monitor:
+        await monitor.check()
+        put_dead_letters(fanout_topology.dlq_url("email"), 1)  # email fills before the resolve got through
+        await monitor.check()
+        receiver.statuses.clear()
+        await monitor.check()
+        await monitor.check()
+
+    by_queue: dict[str, list[str]] = {}
+    for event in receiver.delivered("/pd"):
+        by_queue.setdefault(event["dedup_key"], []).append(event["event_action"])
+    assert by_queue["fanout-dlq/test-analytics-dlq"] == ["resolve"]  # retried until accepted, once
+    assert by_queue["fanout-dlq/test-email-dlq"] == ["trigger"]  # the new incident still pages
