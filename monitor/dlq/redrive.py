@@ -12,6 +12,7 @@ redrive loses and duplicates nothing; a rerun continues.
 `redrive()` is the entry point for the CLI and any other caller (the dashboard).
 """
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from botocore.exceptions import ClientError
 from fanout.aws import aws_settings, sync_client
 from fanout.errors import FanoutError
 from fanout.topology.depth import read_depth
-from monitor.dlq.messages import SQS_BATCH, DeadLetter, receive, release
+from monitor.dlq.messages import AGE_SAMPLE_SIZE, SQS_BATCH, DeadLetter, peek, receive, release
 from monitor.dlq.queues import DeadLetterQueue
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class RedriveResult:
     moved: int
     remaining: int  # messages in the DLQ when it ended
     stopped: StopReason
-    returned: int = 0  # messages seen again (failed again by the consumer), left in the DLQ
+    returned: int = 0  # moved messages seen again in the DLQ (the consumer failed them again)
     moved_ids: list[str] = field(default_factory=list)  # DLQ message ids moved (copy only)
     task_status: MoveTaskStatus | None = None
 
@@ -111,10 +112,14 @@ class CopyProgress:
 
     def seen_again(self, message: "MessageTypeDef") -> bool:
         """Already received or sent under this id, or the same body already moved in this run."""
-        return (
-            message.get("MessageId", "") in self.seen_ids
-            or message.get("MD5OfBody", "") in self.moved_digests
+        return message.get("MessageId", "") in self.seen_ids or body_digest(message.get("Body", "")) in (
+            self.moved_digests
         )
+
+
+def body_digest(body: str) -> str:
+    """A body's fingerprint (the runtime dead-letters a body byte-for-byte, under a new message id)."""
+    return hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()
 
 
 def single_attempt_sqs() -> "SQSClient":
@@ -257,7 +262,7 @@ class Redriver:
             )
             progress.moved += len(sent_ids)
             progress.moved_ids.extend(by_id[key].get("MessageId", "") for key in sent_ids)
-            progress.moved_digests.update(by_id[key].get("MD5OfBody", "") for key in sent_ids)
+            progress.moved_digests.update(body_digest(by_id[key].get("Body", "")) for key in sent_ids)
             if failed_deletes := deleted.get("Failed", []):
                 raise RedriveError(
                     f"{len(failed_deletes)} message(s) were sent back but not deleted from "
@@ -317,14 +322,19 @@ def redrive(
     progress, stopped = redriver.copy(budget, rate, on_moved, should_stop)
     if stopped is StopReason.SNAPSHOT and limit is not None and budget == limit:
         stopped = StopReason.LIMIT
+    remaining = read_depth(sqs, queue.dlq.url).total
+    returned = progress.returned
+    if not returned and remaining and progress.moved_digests:  # already back after the last batch?
+        sample = peek(sqs, queue.dlq.url, min(remaining, AGE_SAMPLE_SIZE), wait_s=0)
+        returned = sum(body_digest(letter.body) in progress.moved_digests for letter in sample)
     return RedriveResult(
         "copy",
         queue.dlq.name,
         queue.source.name,
         snapshot,
         moved=progress.moved,
-        remaining=read_depth(sqs, queue.dlq.url).total,
+        remaining=remaining,
         stopped=stopped,
-        returned=progress.returned,
+        returned=returned,
         moved_ids=progress.moved_ids,
     )
