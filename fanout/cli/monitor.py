@@ -4,9 +4,11 @@ import asyncio
 from typing import Annotated, Any
 
 import typer
+from pydantic_settings import SettingsError
 from rich.table import Table
 
 from fanout.cli.output import console, print_json
+from fanout.errors import ConfigurationError
 from monitor.runner import check_once, run_forever
 from monitor.service import QueueStatus
 from monitor.settings import MonitorSettings
@@ -42,7 +44,7 @@ def monitor(
 ) -> None:
     """Poll every DLQ, alert once per crossing, re-notify while firing, resolve when it drains."""
     overrides: dict[str, Any] = {"interval_s": interval, "metrics_port": metrics_port, "state_path": state}
-    settings = MonitorSettings(**{name: value for name, value in overrides.items() if value is not None})
+    settings = monitor_settings({name: value for name, value in overrides.items() if value is not None})
     if not once:
         asyncio.run(run_forever(settings))
         return
@@ -50,6 +52,18 @@ def monitor(
     show(statuses, as_json)
     if any(status.over_threshold for status in statuses):
         raise typer.Exit(OVER_THRESHOLD_EXIT)
+
+
+def monitor_settings(overrides: dict[str, Any]) -> MonitorSettings:
+    """Settings from the environment; a value that cannot be parsed is one line (never the value)."""
+    try:
+        return MonitorSettings(**overrides)
+    except SettingsError as error:
+        field = str(error).split('"')[1] if '"' in str(error) else "a field"
+        raise ConfigurationError(
+            f"invalid settings: FANOUT_MONITOR_{field.upper()} cannot be parsed (lists and maps are JSON, "
+            'e.g. ["https://hooks.example.com/..."])'
+        ) from None
 
 
 def show(statuses: list[QueueStatus], as_json: bool) -> None:

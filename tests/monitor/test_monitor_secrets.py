@@ -104,6 +104,16 @@ def test_invalid_webhook_url_error_does_not_echo_it(fanout_topology: AppliedTopo
         == "fanout: error: invalid settings: webhook_urls.0: Value error, must be an http(s) URL"
     )
 
+    not_json = run(
+        [sys.executable, "-m", "fanout.cli", "monitor", "--once"],
+        os.environ | {"FANOUT_MONITOR_WEBHOOK_URLS": f"https://hooks.example.com/x?token={TOKEN}"},
+    )
+    assert not_json.returncode == 1
+    assert not_json.stderr.startswith(
+        "fanout: error: invalid settings: FANOUT_MONITOR_WEBHOOK_URLS cannot be"
+    )
+    assert len(not_json.stderr.strip().splitlines()) == 1 and TOKEN not in not_json.stderr
+
 
 async def test_client_response_error_is_reduced_to_its_status(receiver: Receiver) -> None:
     receiver.statuses["/services/" + SLACK_SECRET] = 500
