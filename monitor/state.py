@@ -14,6 +14,7 @@ from typing import Any, Protocol, Self
 import aiosqlite
 import psycopg
 
+from fanout.errors import FanoutError
 from monitor.lifecycle import QueueState
 
 SCHEMA = (
@@ -47,6 +48,10 @@ MARK_SINK = (
 )
 CLEAR_SINK = "DELETE FROM fanout_monitor_sink WHERE queue = ? AND sink = ?"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+class StateUnavailable(FanoutError):
+    """The alert state's database cannot be reached."""
 
 
 class Database(Protocol):
@@ -106,7 +111,11 @@ class AlertStore:
 
     async def __aenter__(self) -> Self:
         if self._location.startswith(POSTGRES_SCHEMES):
-            connection = await psycopg.AsyncConnection.connect(self._location, autocommit=True)
+            try:
+                connection = await psycopg.AsyncConnection.connect(self._location, autocommit=True)
+            except psycopg.Error as error:  # its text names host and port, never the password
+                reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                raise StateUnavailable(f"alert state in PostgreSQL unavailable: {reason}") from None
             self._db = PostgresDatabase(connection)
         else:
             path = self._location.removeprefix("sqlite:///")

@@ -122,3 +122,16 @@ async def test_client_response_error_is_reduced_to_its_status(receiver: Receiver
             await session.post(f"{receiver.url}/services/{SLACK_SECRET}", json={}, raise_for_status=True)
     assert SLACK_SECRET in repr(caught.value)  # what used to be logged
     assert safe_error(caught.value) == "HTTP 500"
+
+
+def test_unreachable_postgres_state_is_one_line_without_the_password(
+    fanout_topology: AppliedTopology, test_env: str
+) -> None:
+    state = f"postgresql://monitor:{TOKEN}@127.0.0.1:{free_port()}/alerts"
+    result = run(
+        [sys.executable, "-m", "fanout.cli", "monitor", "--once", "--state", state], dict(os.environ)
+    )
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("fanout: error: alert state in PostgreSQL unavailable: connection failed")
+    assert_no_secret(result.stdout + result.stderr, "monitor with an unreachable state database")
