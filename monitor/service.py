@@ -49,6 +49,7 @@ class QueueStatus:
     firing: bool
     notice: AlertKind | None  # what this check delivered to at least one sink
     undelivered: list[str] = field(default_factory=list)  # sinks that did not accept their notice
+    firing_since: datetime | None = None  # when the alert began firing (as far as the state knows)
 
     @property
     def over_threshold(self) -> bool:
@@ -107,7 +108,8 @@ class Monitor:
         state = await self._store.load(name)
         trigger = breach(thresholds, reading.depth, state.last_depth if state else None)
         firing = still_firing(state, reading.depth, trigger)
-        await self._store.save(next_state(state, name, firing, reading.depth, now))
+        saved = next_state(state, name, firing, reading.depth, now)
+        await self._store.save(saved)
         self._export(reading, firing)
         notified = await self._store.notified(name)
         renotify = timedelta(seconds=self.settings.renotify_s)
@@ -144,7 +146,7 @@ class Monitor:
             if ok and plan.action is not Action.ADOPT
         ]
         notice = min(sent, key=NOTICE_ORDER.index) if sent else None
-        return QueueStatus(reading, thresholds, trigger, firing, notice, failed)
+        return QueueStatus(reading, thresholds, trigger, firing, notice, failed, saved.since)
 
     def _may_adopt(self, reading: DlqReading, thresholds: QueueThresholds, now: datetime) -> bool:
         """With lost state, whether a firing DLQ was already firing while an earlier monitor ran.

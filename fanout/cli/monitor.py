@@ -79,6 +79,7 @@ def show(statuses: list[QueueStatus], as_json: bool) -> None:
             "firing": status.firing,
             "notice": status.notice.value if status.notice else None,
             "undelivered": status.undelivered,
+            "firing_since": status.firing_since.isoformat() if status.firing_since else None,
         }
         for status in statuses
     ]

@@ -82,11 +82,12 @@ async def test_sink_down_for_three_checks_gets_one_firing_after_recovery_then_on
         receiver.statuses[path] = 500
     put_dead_letters(fanout_topology.dlq_url("email"), 2)
     clock = ManualClock()
+    fired_at = clock.now
 
     async with open_paging_monitor(clock) as monitor:
         for _ in range(3):
             [status] = [s for s in await monitor.check() if s.reading.queue.consumer == "email"]
-            assert status.firing
+            assert status.firing and status.firing_since == fired_at
             assert sorted(status.undelivered) == sorted(
                 ["webhook:127.0.0.1:" + receiver.url.rsplit(":", 1)[1], "slack", "pagerduty"]
             )
