@@ -52,6 +52,7 @@ class Alert(BaseModel):
     oldest_age_s: float | None
     oldest_age_exact: bool
     recent_reasons: list[ReasonSample]
+    omitted_reasons: int = 0  # samples left out to fit a sink's size limit
     inspect_command: str
     redrive_command: str
     at: datetime

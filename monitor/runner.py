@@ -14,7 +14,7 @@ from monitor.server import serve_metrics
 from monitor.service import Clock, Monitor, QueueStatus, utc_now
 from monitor.settings import MonitorSettings
 from monitor.sinks import configured_sinks
-from monitor.state import AlertStore
+from monitor.state import AlertStore, describe_location
 
 log = structlog.get_logger("fanout.monitor")
 
@@ -47,7 +47,12 @@ async def run_forever(settings: MonitorSettings) -> None:
             if settings.metrics_port
             else None
         )
-        log.info("monitor_started", dlqs=monitor.dlq_names, interval_s=settings.interval_s)
+        log.info(
+            "monitor_started",
+            dlqs=monitor.dlq_names,
+            interval_s=settings.interval_s,
+            state=describe_location(settings.state_path),
+        )
         try:
             await monitor.run(stop)
         finally:

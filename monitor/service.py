@@ -4,7 +4,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,12 +13,13 @@ import structlog
 from fanout.errors import ConfigurationError
 from monitor.alerts import Alert, AlertKind, ReasonSample
 from monitor.dlq.queues import DeadLetterQueue
-from monitor.lifecycle import advance, next_notice
+from monitor.lifecycle import Action, SinkPlan, next_state, plan_sink, still_firing
 from monitor.metrics import MonitorMetrics
 from monitor.reading import DlqReading, read_dlq
 from monitor.rules import breach
 from monitor.settings import MonitorSettings, QueueThresholds
 from monitor.sinks import Sink
+from monitor.sinks.base import safe_error
 from monitor.sinks.delivery import RetryPolicy, deliver
 from monitor.state import AlertStore
 
@@ -29,6 +30,9 @@ log = structlog.get_logger("fanout.monitor")
 
 Clock = Callable[[], datetime]
 HEALTHY_CHECK_INTERVALS = 3  # /healthz fails after this many intervals without a successful check
+ADOPT_AFTER_INTERVALS = 2  # lost state: a crossing older than this many checks was seen before
+RECONCILE_PENDING = datetime(1970, 1, 1, tzinfo=UTC)  # an unconfirmed resolve: due again at once
+NOTICE_ORDER = [AlertKind.FIRING, AlertKind.RESOLVED, AlertKind.REPEAT]  # the one a status reports
 
 
 def utc_now() -> datetime:
@@ -43,7 +47,9 @@ class QueueStatus:
     thresholds: QueueThresholds
     trigger: str | None
     firing: bool
-    notice: AlertKind | None
+    notice: AlertKind | None  # what this check delivered to at least one sink
+    undelivered: list[str] = field(default_factory=list)  # sinks that did not accept their notice
+    firing_since: datetime | None = None  # when the alert began firing (as far as the state knows)
 
     @property
     def over_threshold(self) -> bool:
@@ -97,17 +103,78 @@ class Monitor:
 
     async def _evaluate(self, reading: DlqReading, now: datetime) -> QueueStatus:
         queue = reading.queue
+        name = queue.dlq.name
         thresholds = self.settings.thresholds_for(queue.consumer)
-        state = await self._store.load(queue.dlq.name)
-        trigger = breach(thresholds, reading.depth, state.last_depth)
-        notice = next_notice(state, reading.depth, trigger, now, timedelta(seconds=self.settings.renotify_s))
-        if notice is not None:
-            alert = self._alert(notice, reading, thresholds, trigger, now)
-            await deliver(alert, self._sinks, self._retry, self.metrics)
-        state = advance(state, notice, reading.depth, now)
-        await self._store.save(state)
-        self._export(reading, state.firing)
-        return QueueStatus(reading, thresholds, trigger, state.firing, notice)
+        state = await self._store.load(name)
+        trigger = breach(thresholds, reading.depth, state.last_depth if state else None)
+        firing = still_firing(state, reading.depth, trigger)
+        saved = next_state(state, name, firing, reading.depth, now)
+        await self._store.save(saved)
+        self._export(reading, firing)
+        notified = await self._store.notified(name)
+        renotify = timedelta(seconds=self.settings.renotify_s)
+        adopt_allowed = state is None and self._may_adopt(reading, thresholds, now)
+        plans = [
+            (sink, plan)
+            for sink in self._sinks
+            if (
+                plan := plan_sink(
+                    sink.name,
+                    sink.idempotent,
+                    notified.get(sink.name),
+                    firing=firing,
+                    fresh=state is None,
+                    adopt=adopt_allowed,
+                    depth=reading.depth,
+                    now=now,
+                    renotify=renotify,
+                )
+            )
+            is not None
+        ]
+        alerts = {
+            kind: self._alert(kind, reading, thresholds, trigger, now)
+            for kind in {plan.kind for _, plan in plans}
+        }
+        outcomes = await asyncio.gather(
+            *(self._carry_out(sink, plan, alerts[plan.kind], now) for sink, plan in plans)
+        )
+        failed = [sink.name for (sink, _), ok in zip(plans, outcomes, strict=True) if not ok]
+        sent = [
+            plan.kind
+            for (_, plan), ok in zip(plans, outcomes, strict=True)
+            if ok and plan.action is not Action.ADOPT
+        ]
+        notice = min(sent, key=NOTICE_ORDER.index) if sent else None
+        return QueueStatus(reading, thresholds, trigger, firing, notice, failed, saved.since)
+
+    def _may_adopt(self, reading: DlqReading, thresholds: QueueThresholds, now: datetime) -> bool:
+        """With lost state, whether a firing DLQ was already firing while an earlier monitor ran.
+
+        Only then may non-idempotent sinks adopt the incident instead of getting a FIRING, and only
+        when an idempotent sink (PagerDuty) is there to page: a missed page is worse than a duplicate.
+        The DLQ has been over its depth threshold since its threshold-th oldest message arrived; if
+        that was more than ADOPT_AFTER_INTERVALS checks ago, an earlier monitor saw the crossing.
+        """
+        if not any(sink.idempotent for sink in self._sinks) or not reading.sample:
+            return False
+        arrivals = sorted(letter.sent_at for letter in reading.sample)
+        crossed_at = arrivals[min(thresholds.depth, len(arrivals)) - 1]
+        return (now - crossed_at).total_seconds() >= ADOPT_AFTER_INTERVALS * self.settings.interval_s
+
+    async def _carry_out(self, sink: Sink, plan: SinkPlan, alert: Alert, now: datetime) -> bool:
+        """Send (or adopt) one sink's notice and record it at once; False when the sink did not accept."""
+        if plan.action is Action.ADOPT:
+            log.info("alert_adopted", sink=sink.name, queue=alert.dlq, why="state lost; no duplicate FIRING")
+        elif not await deliver(sink, alert, self._retry, self.metrics):
+            if plan.action is Action.RECONCILE:  # remembered, long ago: next check resolves (or triggers)
+                await asyncio.shield(self._store.mark_notified(alert.dlq, sink.name, RECONCILE_PENDING))
+            return False
+        if plan.kind is AlertKind.RESOLVED:
+            await asyncio.shield(self._store.clear_notified(alert.dlq, sink.name))
+        else:
+            await asyncio.shield(self._store.mark_notified(alert.dlq, sink.name, now))
+        return True
 
     def _alert(
         self,
@@ -144,13 +211,26 @@ class Monitor:
         self.metrics.alert_firing.labels(queue.consumer).set(1 if firing else 0)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Check every interval until `stop` is set; a failed check is logged and counted, not fatal."""
+        """Check every interval until `stop` is set; a failed check is logged and counted, not fatal.
+
+        A stop request during a check gives in-flight deliveries `stop_timeout_s`, then cancels
+        them: what sinks accepted is already saved, the rest is retried by the next monitor.
+        """
         while not stop.is_set():
-            try:
-                await self.check()
-            except Exception as error:  # endpoint down, throttled...: try again next interval
-                self.metrics.check_errors.inc()
-                log.error("check_failed", error=repr(error))
+            check = asyncio.create_task(self.check())
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({check, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not check.done():
+                await asyncio.wait({check}, timeout=self.settings.stop_timeout_s)
+                if not check.done():
+                    log.warning("check_cancelled", why="stop requested while deliveries were in flight")
+                    check.cancel()
+                    with suppress(asyncio.CancelledError):
+                        await check
+            stopping.cancel()
+            if not check.cancelled() and (error := check.exception()) is not None:
+                self.metrics.check_errors.inc()  # endpoint down, throttled...: try again next interval
+                log.error("check_failed", error=safe_error(error))
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.settings.interval_s)
 

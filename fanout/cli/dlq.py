@@ -2,7 +2,6 @@
 
 import signal
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,13 +16,13 @@ from fanout.cli.output import console, err_console, print_json
 from fanout.topology.depth import read_depth
 from monitor.dlq.messages import AGE_SAMPLE_SIZE, oldest_age, peek
 from monitor.dlq.queues import DeadLetterQueue, dead_letter_queue, dead_letter_queues
-from monitor.dlq.redrive import RedriveError, Redriver
+from monitor.dlq.redrive import DEFAULT_RATE, MoveTaskStatus, Redriver, RedriveResult, StopReason
+from monitor.dlq.redrive import redrive as run_redrive
 
 app = typer.Typer(help="Inspect, redrive and purge the consumers' dead-letter queues.", no_args_is_help=True)
 
 NameArgument = Annotated[str, typer.Argument(metavar="NAME", help="Consumer name (e.g. email).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-MOVE_TASK_POLL_S = 2.0
 INTERRUPTED = 130
 
 
@@ -100,13 +99,23 @@ def redrive(
     name: NameArgument,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Move at most this many.")] = None,
     rate: Annotated[
-        float | None, typer.Option("--rate", min=0.1, help="At most this many messages/s.")
-    ] = None,
+        float, typer.Option("--rate", min=0.1, help="At most this many messages/s.")
+    ] = DEFAULT_RATE,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would move; move nothing.")] = False,
+    status: Annotated[
+        bool, typer.Option("--status", help="Show the DLQ's latest server-side move task and exit.")
+    ] = False,
 ) -> None:
-    """Move messages back to the consumer's queue (StartMessageMoveTask, or copy where it is missing)."""
+    """Move what the DLQ holds now back to the consumer's queue (StartMessageMoveTask, else a copy).
+
+    Moves at most the messages present at the start; a message seen twice (the consumer failed it
+    again) ends the run. Ctrl-C or SIGTERM finishes the current batch, then stops.
+    """
     sqs = sync_client("sqs")
     queue = dead_letter_queue(name, sqs)
+    if status:
+        show_move_task(Redriver(sqs, queue).move_task_status(), queue)
+        return
     depth = read_depth(sqs, queue.dlq.url).total
     count = depth if limit is None else min(depth, limit)
     if dry_run:
@@ -115,20 +124,40 @@ def redrive(
             markup=False,
         )
         return
-    redriver = Redriver(sqs, queue)
-    with stop_on_interrupt() as stop:
-        if limit is None and (task := redriver.start_move_task(rate)) is not None:
-            watch_move_task(redriver, queue, task, stop)
-            return
-        with progress_bar(f"{queue.dlq.name} → {queue.source.name}", count) as advance:
-            moved = redriver.copy(limit, rate, on_moved=advance, should_stop=stop.is_set)
-    remaining = read_depth(sqs, queue.dlq.url).total
-    console.print(
-        f"moved {moved} message(s) to {queue.source.name}; {remaining} left in {queue.dlq.name}", markup=False
-    )
-    if stop.is_set():
+    with stop_on_interrupt() as stop, redrive_progress(queue, count) as (on_moved, on_task_status):
+        result = run_redrive(
+            queue, limit=limit, rate=rate, sqs=sqs, should_stop=stop.is_set, on_moved=on_moved,
+            on_task_status=on_task_status,
+        )  # fmt: skip
+    report(result, queue)
+    if result.stopped is StopReason.INTERRUPTED:
         err_console.print("interrupted: rerun the same command to continue", markup=False)
         raise typer.Exit(INTERRUPTED)
+
+
+def report(result: RedriveResult, queue: DeadLetterQueue) -> None:
+    """What moved, what is left, and a warning when the consumer fails the same messages again."""
+    how = "move task" if result.method == "move_task" else "copy"
+    console.print(
+        f"moved {result.moved} of {result.snapshot} message(s) ({how}) to {result.source}; "
+        f"{result.remaining} left in {result.dlq}",
+        markup=False,
+    )
+    if result.consumer_failing_again:
+        err_console.print(
+            f"warning: {result.returned} redriven message(s) came back to {result.dlq}: the {queue.consumer} "
+            f"consumer fails them again; redrive stopped (see {queue.command('show')})",
+            markup=False,
+        )
+
+
+def show_move_task(task: MoveTaskStatus, queue: DeadLetterQueue) -> None:
+    total = "?" if task.to_move is None else str(task.to_move)
+    failure = f", failed: {task.failure}" if task.failure else ""
+    console.print(
+        f"{queue.dlq.name}: move task {task.status.lower()}, {task.moved} of {total} moved{failure}",
+        markup=False,
+    )
 
 
 @app.command()
@@ -148,44 +177,31 @@ def purge(
     console.print(f"purged {queue.dlq.name} ({depth} message(s))", markup=False)
 
 
-def watch_move_task(redriver: Redriver, queue: DeadLetterQueue, task: str, stop: threading.Event) -> None:
-    """Follow a server-side move task to its end; an interrupt cancels it."""
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
-    ) as bar:
-        row = bar.add_task(f"{queue.dlq.name} → {queue.source.name} (move task)", total=None)
-        while True:
-            status = redriver.move_task_status()
-            bar.update(row, completed=status.moved, total=status.to_move)
-            if not status.running:
-                break
-            if stop.is_set():
-                redriver.cancel_move_task(task)
-            time.sleep(MOVE_TASK_POLL_S)
-    console.print(f"move task {status.status.lower()}: {status.moved} message(s) moved", markup=False)
-    if status.failure:
-        raise RedriveError(f"move task failed: {status.failure}")
-
-
 @contextmanager
 def stop_on_interrupt() -> Iterator[threading.Event]:
-    """Turn Ctrl-C into a stop request honoured between batches (a second Ctrl-C is not caught)."""
+    """Turn SIGINT/SIGTERM into a stop request honoured between batches (a second one is not caught)."""
     stop = threading.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.getsignal(signum) for signum in signals}
 
     def request_stop(signum: int, frame: object) -> None:
         stop.set()
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signum, previous[signal.Signals(signum)])
 
-    previous = signal.signal(signal.SIGINT, request_stop)
+    for signum in signals:
+        signal.signal(signum, request_stop)
     try:
         yield stop
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @contextmanager
-def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar; yields the function that advances it."""
+def redrive_progress(
+    queue: DeadLetterQueue, total: int
+) -> Iterator[tuple[Callable[[int], None], Callable[[MoveTaskStatus], None]]]:
+    """A rich progress bar; yields the callbacks a copy and a move task advance it with."""
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -193,5 +209,9 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]
         TimeElapsedColumn(),
         console=console,
     ) as bar:
-        row = bar.add_task(description, total=total)
-        yield lambda count: bar.advance(row, count)
+        row = bar.add_task(f"{queue.dlq.name} → {queue.source.name}", total=total)
+
+        def task_status(status: MoveTaskStatus) -> None:
+            bar.update(row, completed=status.moved, total=status.to_move)
+
+        yield (lambda count: bar.advance(row, count)), task_status

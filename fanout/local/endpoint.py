@@ -38,7 +38,9 @@ class LocalEndpoint:
     def start(self) -> str:
         """Start serving and return the endpoint URL."""
         use_local_credentials()
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the rest
+        # werkzeug logs one line per request and a traceback for every action moto lacks (a 500 the
+        # client handles, e.g. StartMessageMoveTask): either would drown the `fanout dev` screen
+        logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"

@@ -1,6 +1,8 @@
-"""Deliver one alert to every sink at once; a failing sink is retried with backoff, then given up.
+"""Deliver one notice to one sink: a few quick attempts within a check, then leave it to the next check.
 
-A sink failure never reaches the caller: it is logged and counted, and the other sinks go on.
+A sink failure never reaches the caller: it is counted (`fanout_monitor_sink_failures_total`) and
+logged as one line with the sink's safe name and a safe error text; the caller keeps the sink
+un-notified so the next check tries again.
 """
 
 import asyncio
@@ -12,14 +14,14 @@ from consumers.runtime.backoff import Backoff, Exponential, Jitter
 from monitor.alerts import Alert
 from monitor.metrics import MonitorMetrics
 from monitor.settings import MonitorSettings
-from monitor.sinks.base import Sink
+from monitor.sinks.base import Sink, safe_error
 
 log = structlog.get_logger("fanout.monitor")
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try each sink."""
+    """How hard to try each sink within one check."""
 
     attempts: int
     backoff: Backoff
@@ -27,33 +29,33 @@ class RetryPolicy:
 
     @classmethod
     def from_settings(cls, settings: MonitorSettings) -> "RetryPolicy":
-        backoff = Exponential(initial_s=settings.sink_backoff_s, factor=2.0, cap_s=60.0, jitter=Jitter.EQUAL)
+        backoff = Exponential(initial_s=settings.sink_backoff_s, factor=2.0, cap_s=30.0, jitter=Jitter.EQUAL)
         return cls(settings.sink_attempts, backoff, settings.sink_timeout_s)
 
 
-async def deliver(alert: Alert, sinks: list[Sink], policy: RetryPolicy, metrics: MonitorMetrics) -> list[str]:
-    """Send to all sinks concurrently; returns the names of the sinks that failed for good."""
-    delivered = await asyncio.gather(*(_deliver_to(sink, alert, policy, metrics) for sink in sinks))
-    return [sink.name for sink, ok in zip(sinks, delivered, strict=True) if not ok]
-
-
-async def _deliver_to(sink: Sink, alert: Alert, policy: RetryPolicy, metrics: MonitorMetrics) -> bool:
+async def deliver(sink: Sink, alert: Alert, policy: RetryPolicy, metrics: MonitorMetrics) -> bool:
+    """True once the sink accepted the alert; False after every attempt of this check failed."""
+    error = ""
     for attempt in range(1, policy.attempts + 1):
         try:
             async with asyncio.timeout(policy.timeout_s):
                 await sink.send(alert)
-        except Exception as error:  # any sink failure: retry, and never let it stop the monitor
-            if attempt == policy.attempts:
-                metrics.sink_failures.labels(sink.name).inc()
-                log.error("sink_failed", sink=sink.name, queue=alert.dlq, attempts=attempt, error=repr(error))
-                return False
-            metrics.sink_retries.labels(sink.name).inc()
-            delay = policy.backoff.delay_s(attempt)
-            log.warning(
-                "sink_retry", sink=sink.name, attempt=attempt, delay_s=round(delay, 2), error=repr(error)
-            )
-            await asyncio.sleep(delay)
+        except Exception as failure:  # any sink failure: retry, and never let it stop the monitor
+            error = safe_error(failure)
+            if attempt < policy.attempts:
+                metrics.sink_retries.labels(sink.name).inc()
+                await asyncio.sleep(policy.backoff.delay_s(attempt))
         else:
             metrics.notices.labels(sink.name, alert.kind.value).inc()
             return True
+    metrics.sink_failures.labels(sink.name).inc()
+    log.error(
+        "sink_failed",
+        sink=sink.name,
+        queue=alert.dlq,
+        kind=alert.kind.value,
+        attempts=policy.attempts,
+        error=error,
+        next="retried on the next check",
+    )
     return False

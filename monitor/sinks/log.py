@@ -9,6 +9,7 @@ log = structlog.get_logger("fanout.monitor")
 
 class LogSink:
     name = "log"
+    idempotent = False
 
     async def send(self, alert: Alert) -> None:
         fields = alert.model_dump(mode="json", exclude={"recent_reasons", "kind"})

@@ -1,5 +1,6 @@
 """Fixtures for the monitor and DLQ tooling: FANOUT_ENV for the test topology, a webhook receiver."""
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 
@@ -25,8 +26,14 @@ async def receiver() -> AsyncIterator[Receiver]:
 
     async def record(request: web.Request) -> web.Response:
         receiver = holder[0]
-        receiver.requests.setdefault(request.path, []).append(json.loads(await request.text()))
-        return web.json_response({"status": "ok"}, status=receiver.statuses.get(request.path, 202))
+        body = json.loads(await request.text())
+        receiver.requests.setdefault(request.path, []).append(body)
+        if request.path in receiver.hanging:
+            await asyncio.sleep(3600)  # a sink that never answers
+        status = receiver.statuses.get(request.path, 202)
+        if status < 300:
+            receiver.accepted.setdefault(request.path, []).append(body)
+        return web.json_response({"status": "ok"}, status=status)
 
     app = web.Application()
     app.router.add_post("/{path:.*}", record)

@@ -82,16 +82,38 @@ class ManualClock:
         self.now += timedelta(seconds=seconds)
 
 
+class OffsetClock:
+    """Real time plus an offset the test moves, so peeked messages' ages move with it."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
 @dataclass
 class Receiver:
-    """A local HTTP server recording every JSON POST, answering with a chosen status per path."""
+    """A local HTTP server recording every JSON POST, answering with a chosen status per path.
+
+    `requests` holds every attempt, `accepted` only those answered 2xx; paths in `hanging` never answer.
+    """
 
     url: str
     requests: dict[str, list[Any]] = field(default_factory=dict)
+    accepted: dict[str, list[Any]] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
+    hanging: set[str] = field(default_factory=set)
 
     def received(self, path: str) -> list[Any]:
         return self.requests.get(path, [])
+
+    def delivered(self, path: str) -> list[Any]:
+        """What the receiver accepted on a path (2xx answers)."""
+        return self.accepted.get(path, [])
 
 
 async def eventually(predicate: Callable[[], bool], what: str, timeout_s: float = 20.0) -> None:

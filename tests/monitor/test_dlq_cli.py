@@ -11,7 +11,7 @@ from fanout.cli import main
 from fanout.contract.deadletter import DeadLetterAttribute
 from fanout.topology import AppliedTopology
 from monitor.dlq.queues import dead_letter_queue
-from monitor.dlq.redrive import Redriver
+from monitor.dlq.redrive import StopReason, redrive
 
 
 def run(argv: list[str]) -> int:
@@ -106,12 +106,17 @@ def test_interrupted_redrive_then_rerun_loses_nothing(
     dlq, source = fanout_topology.dlq_url("analytics"), fanout_topology.queue_url("analytics")
     bodies = put_dead_letters(dlq, 25)
     queue = dead_letter_queue("analytics")
-    redriver = Redriver(sync_client("sqs"), queue)
     moved_so_far: list[int] = []
 
-    first = redriver.copy(on_moved=moved_so_far.append, should_stop=lambda: sum(moved_so_far) >= 10)
+    first = redrive(queue, on_moved=moved_so_far.append, should_stop=lambda: sum(moved_so_far) >= 10)
 
-    assert first == 10
+    assert (first.method, first.moved, first.snapshot, first.stopped) == (
+        "copy",
+        10,
+        25,
+        StopReason.INTERRUPTED,
+    )
+    assert len(set(first.moved_ids)) == 10 and first.remaining == 15
     assert (visible(dlq), visible(source)) == (15, 10)
     assert run(["dlq", "redrive", "analytics"]) == 0
     assert visible(dlq) == 0

@@ -12,7 +12,7 @@ from monitor_support import ManualClock, Receiver, drain, put_dead_letters, visi
 from fanout.aws import sync_client
 from fanout.topology import AppliedTopology
 from monitor.dlq.queues import dead_letter_queue
-from monitor.dlq.redrive import Redriver
+from monitor.dlq.redrive import redrive
 from monitor.runner import open_monitor
 from monitor.server import serve_metrics
 from monitor.service import Monitor
@@ -83,8 +83,7 @@ async def test_one_alert_per_crossing_repeat_after_interval_resolve_after_redriv
         await monitor.check()
         assert [a["kind"] for a in receiver.received("/hook")] == ["firing", "repeat"]
 
-        moved = Redriver(sync_client("sqs"), dead_letter_queue("email")).copy()
-        assert moved == 3
+        assert redrive(dead_letter_queue("email")).moved == 3
         clock.advance(5)
         await monitor.check()
         await monitor.check()
@@ -126,9 +125,12 @@ async def test_failing_sink_is_retried_and_does_not_stop_the_others(
     async with open_test_monitor(webhook_urls=urls, slack_webhook_url=f"{receiver.url}/slack") as monitor:
         await monitor.check()
         registry = monitor.metrics.registry
-        broken = {"sink": f"webhook:{receiver.url}/broken"}
+        host = receiver.url.removeprefix("http://")
+        broken = {"sink": f"webhook:{host}"}  # the host only; a second webhook on it is "#2"
         assert registry.get_sample_value("fanout_monitor_sink_failures_total", broken) == 1.0
         assert registry.get_sample_value("fanout_monitor_sink_retries_total", broken) == 2.0
+        hook = {"sink": f"webhook:{host}#2", "kind": "firing"}
+        assert registry.get_sample_value("fanout_monitor_notices_total", hook) == 1.0
 
     assert len(receiver.received("/broken")) == 3  # every attempt reached it
     assert len(receiver.received("/hook")) == 1
@@ -155,8 +157,10 @@ async def test_pagerduty_and_slack_payloads(
     assert trigger["payload"]["severity"] == "error" and trigger["payload"]["source"] == "test-email-dlq"
     assert "holds 2 message(s)" in trigger["payload"]["summary"]
     assert trigger["payload"]["custom_details"]["redrive_command"] == "fanout --env test dlq redrive email"
-    [resolve] = [event for event in events if event["event_action"] == "resolve"]
-    assert resolve == {
+    resolves = {event["dedup_key"]: event for event in events if event["event_action"] == "resolve"}
+    # analytics was empty on the first (state-less) check: PagerDuty gets an idempotent resolve
+    assert set(resolves) == {"fanout-dlq/test-email-dlq", "fanout-dlq/test-analytics-dlq"}
+    assert resolves["fanout-dlq/test-email-dlq"] == {
         "routing_key": "routing-key-1",
         "event_action": "resolve",
         "dedup_key": "fanout-dlq/test-email-dlq",
@@ -165,10 +169,10 @@ async def test_pagerduty_and_slack_payloads(
     slack = receiver.received("/slack")
     assert len(slack) == 3
     firing = next(m for m in slack if "test-email-dlq" in m["text"] and m["text"].startswith("FIRING"))
-    block = firing["blocks"][0]
-    assert block["type"] == "section" and block["text"]["type"] == "mrkdwn"
-    assert "`retries_exhausted`" in block["text"]["text"]
-    assert "`fanout --env test dlq show email`" in block["text"]["text"]
+    assert {(block["type"], block["text"]["type"]) for block in firing["blocks"]} == {("section", "mrkdwn")}
+    text = "\n".join(block["text"]["text"] for block in firing["blocks"])
+    assert "`retries_exhausted`" in text
+    assert "`fanout --env test dlq show email`" in text
     assert any(m["text"].startswith("RESOLVED: DLQ test-email-dlq") for m in slack)
 
 
