@@ -111,7 +111,7 @@ class MessageProcessor:
 
     async def _process(self, delivery: _Delivery) -> None:
         try:
-            event = await to_event(delivery.message, self._parts.payloads)
+            event = await to_event(delivery.message, self._parts.payloads, self._service.registry)
         except ContractError as error:
             await self._give_up(delivery, error.reason, error.detail, error)
             return

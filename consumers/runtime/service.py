@@ -22,6 +22,7 @@ from consumers.runtime.backoff import Backoff
 from consumers.runtime.context import HandlerContext
 from consumers.runtime.settings import ConsumerSettings
 from fanout.contract.envelope import CloudEvent, EventData
+from fanout.contract.registry import ORDER_EVENTS, EventRegistry
 from fanout.topology.model import ConsumerSpec, QueueSettings
 
 HANDLER_MARK = "__fanout_handles__"
@@ -78,6 +79,7 @@ class Service:
 
     name: ClassVar[str]
     queue: ClassVar[QueueSettings] = QueueSettings()
+    registry: ClassVar[EventRegistry] = ORDER_EVENTS  # the versions it reads, upcast to the newest
 
     @classmethod
     def handler_options(cls) -> dict[str, HandlerOptions]:

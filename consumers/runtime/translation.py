@@ -8,7 +8,7 @@ from consumers.runtime.payloads import PayloadStore
 from fanout.contract.envelope import CloudEvent
 from fanout.contract.payloads import PayloadPointer
 from fanout.contract.registry import ORDER_EVENTS, EventRegistry
-from fanout.contract.wire import read_body
+from fanout.contract.wire import check_routing, read_body
 
 
 async def to_event(
@@ -16,12 +16,13 @@ async def to_event(
 ) -> CloudEvent[Any]:
     """The message's event; a ContractError's `.reason` says why it is unusable, other errors are transient.
 
-    A body that points to an offloaded payload is fetched from S3 first.
+    A body that points to an offloaded payload is fetched from S3 first. The `event_type`
+    attribute the subscription routed on must name the body's type (AttributeMismatch otherwise).
     """
     decoded = read_body(message.body, registry)
-    if isinstance(decoded, PayloadPointer):
-        return registry.decode(await payloads.fetch(decoded))
-    return decoded
+    event = registry.decode(await payloads.fetch(decoded)) if isinstance(decoded, PayloadPointer) else decoded
+    check_routing(event, message.message_attributes)
+    return event
 
 
 def handler_context(message: ReceivedMessage, consumer: str, max_attempts: int) -> HandlerContext:
