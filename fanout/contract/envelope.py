@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar, cast
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from fanout.contract.formats import Timestamp
 from fanout.tracing import current_trace_context
@@ -71,8 +71,10 @@ DataT = TypeVar("DataT", bound=EventData)
 def _schema_version(value: Any) -> Any:
     """An integer, or an integer-valued string ("2": extension values often travel as strings)."""
     if isinstance(value, str):
-        if not _SCHEMA_VERSION_TEXT.search(value):
+        if not _SCHEMA_VERSION_TEXT.fullmatch(value):
             raise ValueError("schemaversion must be a positive integer or its decimal string")
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError("schemaversion must be a positive integer or its decimal string")
@@ -81,7 +83,7 @@ def _schema_version(value: Any) -> Any:
 
 def _media_type(value: Any) -> Any:
     """A JSON media type with optional parameters; a charset, when given, must be UTF-8."""
-    if not isinstance(value, str) or not _MEDIA_TYPE.search(value):
+    if not isinstance(value, str) or not _MEDIA_TYPE.fullmatch(value):
         raise ValueError("datacontenttype must be a JSON media type (application/json, optional parameters)")
     charset = _CHARSET.search(value)
     if charset is not None and charset.group(1).lower() not in {"utf-8", "utf8"}:
@@ -94,8 +96,33 @@ def parse_schema_version(value: Any) -> int:
     return 1 if value is None else int(_schema_version(value))
 
 
-SchemaVersion = Annotated[int, BeforeValidator(_schema_version), Field(ge=1)]
-MediaType = Annotated[str, BeforeValidator(_media_type)]
+MAX_SCHEMA_VERSION = 999_999_999
+SchemaVersion = Annotated[
+    int,
+    BeforeValidator(_schema_version),
+    Field(ge=1, le=MAX_SCHEMA_VERSION),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": MAX_SCHEMA_VERSION},
+                {"type": "string", "pattern": SCHEMA_VERSION_PATTERN},
+            ],
+            "default": 1,
+        }
+    ),
+]
+MediaType = Annotated[
+    str,
+    BeforeValidator(_media_type),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MEDIA_TYPE_PATTERN,
+            "default": JSON_MEDIA_TYPE,
+            "$comment": "A charset parameter, when present, must be utf-8 (any case); checked by consumers.",
+        }
+    ),
+]
 
 
 class CloudEvent(BaseModel, Generic[DataT]):

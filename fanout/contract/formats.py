@@ -101,7 +101,13 @@ Timestamp = Annotated[
         {"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN, "$comment": CALENDAR_COMMENT}
     ),
 ]
-Count = Annotated[int, BeforeValidator(whole_number), Field(ge=1, le=1_000_000)]
+MAX_COUNT = 1_000_000
+Count = Annotated[
+    int,
+    BeforeValidator(whole_number),
+    Field(ge=1, le=MAX_COUNT),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_COUNT}),
+]
 Email = Annotated[
     str,
     BeforeValidator(email_text),
