@@ -92,8 +92,8 @@ def _media_type(value: Any) -> Any:
 
 
 def parse_schema_version(value: Any) -> int:
-    """The schema version an incoming envelope names (1 when absent); ValueError when not one."""
-    return 1 if value is None else int(_schema_version(value))
+    """The schema version an incoming envelope names; ValueError when it is not one."""
+    return int(_schema_version(value))
 
 
 MAX_SCHEMA_VERSION = 999_999_999

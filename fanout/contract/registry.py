@@ -109,7 +109,7 @@ class EventRegistry:
         if not isinstance(event_type, str):
             raise SchemaViolation("envelope has no string 'type'")
         try:
-            version = parse_schema_version(document.get("schemaversion"))
+            version = parse_schema_version(document["schemaversion"]) if "schemaversion" in document else 1
         except ValueError as error:
             raise SchemaViolation(f"schemaversion: {error}") from None
         self.model_for(event_type, version)
