@@ -1,14 +1,14 @@
 """W3C trace context for events, through OpenTelemetry when `opentelemetry-api` is installed.
 
-Without it (the `tracing` extra) every function here is a cheap no-op: no import, no span.
+Without it (the `tracing` extra) every function here is a cheap no-op: nothing imported, no span.
 """
 
 import contextlib
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 try:
-    from opentelemetry import context as otel_context
     from opentelemetry import propagate, trace
 except ImportError:  # pragma: no cover - exercised where the extra is not installed
     trace = None  # type: ignore[assignment]
@@ -16,6 +16,12 @@ except ImportError:  # pragma: no cover - exercised where the extra is not insta
 TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
 TRACER_NAME = "fanout"
+_NO_SPAN = contextlib.nullcontext()
+
+
+def tracing_enabled() -> bool:
+    """Whether opentelemetry-api is installed."""
+    return trace is not None
 
 
 def current_trace_context() -> dict[str, str]:
@@ -27,16 +33,39 @@ def current_trace_context() -> dict[str, str]:
     return {name: carrier[name] for name in (TRACEPARENT, TRACESTATE) if carrier.get(name)}
 
 
-@contextlib.contextmanager
-def consumer_span(name: str, carrier: Mapping[str, Any], attributes: Mapping[str, str]) -> Iterator[None]:
-    """A CONSUMER span, child of the trace context in `carrier` (when any), around the block."""
+def consumer_span(
+    name: str, carriers: tuple[Mapping[str, Any], ...], attributes: Mapping[str, str]
+) -> AbstractContextManager[object]:
+    """A CONSUMER span around the block, child of the first carrier's trace context (the event's
+    CloudEvents extensions, then its message attributes); a shared no-op without OpenTelemetry."""
     if trace is None:
-        yield
-        return
-    headers = {key: value for key in (TRACEPARENT, TRACESTATE) if isinstance(value := carrier.get(key), str)}
-    parent = propagate.extract(headers) if headers else otel_context.get_current()
+        return _NO_SPAN
+    return _consumer_span(name, carriers, attributes)
+
+
+@contextlib.contextmanager
+def _consumer_span(
+    name: str, carriers: tuple[Mapping[str, Any], ...], attributes: Mapping[str, str]
+) -> Iterator[object]:
+    headers: dict[str, str] = {}
+    for carrier in carriers:
+        headers = {
+            key: text for key in (TRACEPARENT, TRACESTATE) if isinstance(text := _text(carrier.get(key)), str)
+        }
+        if TRACEPARENT in headers:
+            break
+    parent = propagate.extract(headers) if TRACEPARENT in headers else None
     tracer = trace.get_tracer(TRACER_NAME)
     with tracer.start_as_current_span(
         name, context=parent, kind=trace.SpanKind.CONSUMER, attributes=dict(attributes)
-    ):
-        yield
+    ) as span:
+        yield span
+
+
+def _text(value: Any) -> str | None:
+    """A string carrier value, or an SQS message attribute's StringValue."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("StringValue"), str):
+        return str(value["StringValue"])
+    return None

@@ -25,7 +25,7 @@ from consumers.runtime.observer import ObserverGroup, Outcome
 from consumers.runtime.payloads import PayloadStore
 from consumers.runtime.service import Handler, Service
 from consumers.runtime.settings import ConsumerSettings
-from consumers.runtime.translation import handler_context, to_event
+from consumers.runtime.translation import handler_context, handling_span, to_event
 from fanout.contract.deadletter import DeadLetterReason
 from fanout.contract.envelope import CloudEvent
 from fanout.contract.errors import ContractError
@@ -140,7 +140,8 @@ class MessageProcessor:
                     await self._skip(delivery, claim)
                     return
                 claimed = True
-            await self._call_with_timeout(handler, event, delivery.context, timeout_s)
+            with handling_span(event, delivery.message, self._service.name):
+                await self._call_with_timeout(handler, event, delivery.context, timeout_s)
         except asyncio.CancelledError:
             if claimed:
                 await self._release_claim(event)

@@ -1,5 +1,6 @@
 """SQS message → typed event and handler context (raw delivery, SNS envelope or S3 claim check alike)."""
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from consumers.runtime.context import HandlerContext
@@ -9,6 +10,7 @@ from fanout.contract.envelope import CloudEvent
 from fanout.contract.payloads import PayloadPointer
 from fanout.contract.registry import ORDER_EVENTS, EventRegistry
 from fanout.contract.wire import check_routing, read_body
+from fanout.tracing import consumer_span
 
 
 async def to_event(
@@ -34,4 +36,23 @@ def handler_context(message: ReceivedMessage, consumer: str, max_attempts: int) 
         max_attempts=max_attempts,
         first_received_at=message.first_received_at,
         sent_at=message.sent_at,
+    )
+
+
+def handling_span(
+    event: CloudEvent[Any], message: ReceivedMessage, consumer: str
+) -> AbstractContextManager[object]:
+    """The OpenTelemetry CONSUMER span a handler runs in: a child of the event's trace context
+    (its `traceparent` extension, else the W3C message attribute); a no-op without OpenTelemetry."""
+    return consumer_span(
+        f"process {event.type}",
+        (event.extensions, message.message_attributes),
+        {
+            "messaging.system": "aws_sqs",
+            "messaging.operation.type": "process",
+            "messaging.consumer.group.name": consumer,
+            "messaging.message.id": message.message_id,
+            "cloudevents.event_id": event.id,
+            "cloudevents.event_type": event.type,
+        },
     )

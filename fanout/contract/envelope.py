@@ -18,7 +18,7 @@ from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar, ca
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from fanout.contract.formats import Timestamp
-from fanout.tracing import current_trace_context
+from fanout.tracing import TRACEPARENT, current_trace_context
 
 DEFAULT_SOURCE = "urn:fanout:order-service"
 JSON_MEDIA_TYPE = "application/json"
@@ -204,3 +204,12 @@ def new_event(
     fields.update(check_extensions(extensions or {}))
     envelope_type = cast(type[CloudEvent[DataT]], CloudEvent[type(data)])  # type: ignore[misc]
     return envelope_type(**fields)
+
+
+def with_trace_context(event: CloudEvent[DataT]) -> CloudEvent[DataT]:
+    """The event with the current span's trace context, unless it already carries one (a no-op
+    without a current span or without OpenTelemetry)."""
+    if TRACEPARENT in event.extensions:
+        return event
+    context = current_trace_context()
+    return event.model_copy(update=context) if context else event
