@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import AwareDatetime, BeforeValidator, Field, WithJsonSchema
 from pydantic_extra_types.currency_code import ISO4217
 
 #: Non-negative decimal with at most 10 integer digits and 4 decimals, as a JSON string.
@@ -29,6 +29,7 @@ EMAIL_PATTERN = (
 CALENDAR_COMMENT = "The date must exist in the Gregorian calendar (no 30 February); checked by consumers."
 
 _MONEY = re.compile(MONEY_PATTERN)
+_UNIT = Decimal(1)
 _TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
 _EMAIL = re.compile(EMAIL_PATTERN)
 
@@ -41,7 +42,8 @@ def _full(pattern: re.Pattern[str], value: str) -> bool:
 def money_text(value: Any) -> Any:
     """Money from JSON is a decimal string; a Decimal built in Python passes through to the bounds."""
     if isinstance(value, Decimal):
-        return value
+        # Built in Python: no positive exponent (1E+2), so it is written back in fixed notation.
+        return value.quantize(_UNIT) if value.is_finite() and value.as_tuple().exponent > 0 else value  # type: ignore[operator]
     if isinstance(value, str) and _full(_MONEY, value):
         return Decimal(value)
     raise ValueError('money must be a decimal string such as "12.50" (>= 0, at most 4 decimals)')
@@ -83,15 +85,10 @@ def currency_code(value: Any) -> Any:
     raise ValueError("must be an ISO 4217 currency code such as EUR")
 
 
-def _fixed_point(value: Decimal) -> str:
-    return format(value, "f")
-
-
 Money = Annotated[
     Decimal,
     BeforeValidator(money_text),
     Field(ge=0, max_digits=14, decimal_places=4),
-    PlainSerializer(_fixed_point, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["12.50"]}),
 ]
 Timestamp = Annotated[
