@@ -291,3 +291,16 @@ async def test_a_v1_event_reaches_a_v2_handler_through_the_upcaster(fanout_topol
     assert isinstance(event.data, OrderPlacedV2)
     assert (event.data.email, event.data.channel, event.schemaversion) == ("ada@example.com", "web", 2)
     assert event.extensions == {"tenant": "acme"} and event.id == v1.id
+
+
+def test_a_handler_written_for_an_older_version_than_its_registry_upcasts_to_is_refused() -> None:
+    class Stale(Service):
+        name = "analytics"
+        registry = EVOLVED
+
+        @handles(OrderPlaced)
+        async def on_placed(self, event: CloudEvent[OrderPlaced], context: HandlerContext) -> None:
+            return None
+
+    with pytest.raises(TypeError, match="upcasts order.placed to OrderPlacedV2"):
+        Stale.handler_options()

@@ -157,7 +157,7 @@ class DeadLetterer:
                 "dead-letter send failed; the message stays on its queue",
                 message_id=message.message_id,
                 reason=reason,
-                error=type(error).__name__,
+                error=str(error),
             )
             return False
         self._deletes.delete(message)

@@ -88,8 +88,17 @@ class Service:
         for attribute in dir(cls):
             options = getattr(getattr(cls, attribute, None), HANDLER_MARK, None)
             if isinstance(options, HandlerOptions):
-                if options.model.event_type in found:
-                    raise TypeError(f"{cls.__name__} handles {options.model.event_type} twice")
+                event_type = options.model.event_type
+                if event_type in found:
+                    raise TypeError(f"{cls.__name__} handles {event_type} twice")
+                if (
+                    event_type in cls.registry.event_types
+                    and cls.registry.model_for(event_type) is not options.model
+                ):
+                    raise TypeError(
+                        f"{cls.__name__} handles {options.model.__qualname__}, but its registry upcasts "
+                        f"{event_type} to {cls.registry.model_for(event_type).__qualname__}"
+                    )
                 found[options.model.event_type] = options
         return found
 

@@ -168,8 +168,8 @@ def check_extensions(extensions: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in extensions.items():
         if not EXTENSION_NAME.fullmatch(name) or name in named:
             raise ValueError(f"{name!r} is not an extension attribute name (a-z, 0-9, at most 20)")
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise ValueError(f"extension {name!r} must be a string or an integer")
+        if not isinstance(value, str | int):  # bool is an int
+            raise ValueError(f"extension {name!r} must be a string, an integer or a boolean")
     return dict(extensions)
 
 

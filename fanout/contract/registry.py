@@ -149,7 +149,7 @@ def decoding(decode: Callable[[], T]) -> T:
         return decode()
     except ContractError:
         raise
-    except (Exception, RecursionError) as error:
+    except Exception as error:
         raise MalformedMessage(f"body cannot be decoded ({type(error).__name__})") from None
 
 
