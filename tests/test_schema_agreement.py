@@ -142,8 +142,8 @@ def envelopes(event_type: str) -> st.SearchStrategy[dict[str, Any]]:
         optional={
             "datacontenttype": st.sampled_from(MEDIA_TYPES),
             "dataschema": st.one_of(st.none(), short_text),
-            "subject": st.text(max_size=8),
-            "correlationid": st.text(max_size=8),
+            "subject": st.text(min_size=1, max_size=8),
+            "correlationid": st.text(min_size=1, max_size=8),
             "schemaversion": st.sampled_from([1, "1", 1.0]),
         },
     )

@@ -142,9 +142,10 @@ class CloudEvent(BaseModel, Generic[DataT]):
     time: Timestamp
     datacontenttype: MediaType = JSON_MEDIA_TYPE
     dataschema: str | None = Field(default=None, min_length=1, exclude_if=lambda value: value is None)
-    subject: str = Field(default="", description="Defaults to the payload's entity id (order id).")
+    # Absent: filled in at validation (an empty default is never validated, an empty value is refused).
+    subject: str = Field(default="", min_length=1, description="Defaults to the payload's entity id.")
     schemaversion: SchemaVersion = 1
-    correlationid: str = Field(default="", description="Defaults to the event id.")
+    correlationid: str = Field(default="", min_length=1, description="Defaults to the event id.")
     data: DataT
 
     @model_validator(mode="after")
