@@ -302,5 +302,5 @@ def test_a_handler_written_for_an_older_version_than_its_registry_upcasts_to_is_
         async def on_placed(self, event: CloudEvent[OrderPlaced], context: HandlerContext) -> None:
             return None
 
-    with pytest.raises(TypeError, match="upcasts order.placed to OrderPlacedV2"):
+    with pytest.raises(TypeError, match=r"upcasts order\.placed to OrderPlacedV2"):
         Stale.handler_options()
