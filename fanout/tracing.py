@@ -17,6 +17,8 @@ TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
 TRACER_NAME = "fanout"
 _NO_SPAN = contextlib.nullcontext()
+# A proxy until an SDK provider is set, then that provider's tracer: fetched once, not per message.
+_TRACER = trace.get_tracer(TRACER_NAME) if trace is not None else None
 
 
 def tracing_enabled() -> bool:
@@ -38,14 +40,14 @@ def consumer_span(
 ) -> AbstractContextManager[object]:
     """A CONSUMER span around the block, child of the first carrier's trace context (the event's
     CloudEvents extensions, then its message attributes); a shared no-op without OpenTelemetry."""
-    if trace is None:
+    if _TRACER is None:
         return _NO_SPAN
-    return _consumer_span(name, carriers, attributes)
+    return _consumer_span(_TRACER, name, carriers, attributes)
 
 
 @contextlib.contextmanager
 def _consumer_span(
-    name: str, carriers: tuple[Mapping[str, Any], ...], attributes: Mapping[str, str]
+    tracer: "trace.Tracer", name: str, carriers: tuple[Mapping[str, Any], ...], attributes: Mapping[str, str]
 ) -> Iterator[object]:
     headers: dict[str, str] = {}
     for carrier in carriers:
@@ -55,7 +57,6 @@ def _consumer_span(
         if TRACEPARENT in headers:
             break
     parent = propagate.extract(headers) if TRACEPARENT in headers else None
-    tracer = trace.get_tracer(TRACER_NAME)
     with tracer.start_as_current_span(
         name, context=parent, kind=trace.SpanKind.CONSUMER, attributes=dict(attributes)
     ) as span:
