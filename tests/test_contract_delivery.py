@@ -188,6 +188,27 @@ async def test_an_event_type_attribute_that_disagrees_with_the_body_is_dead_lett
     assert service.seen == []
 
 
+async def test_an_sns_enveloped_event_type_that_disagrees_with_the_body_is_dead_lettered(
+    fanout_topology: AppliedTopology, running: tuple[Recorder, HandlerSpy]
+) -> None:
+    """Without raw delivery the attributes travel inside the SNS notification."""
+    service, spy = running
+    event = new_event(OrderCancelled(order_id="o-1", reason="r", cancelled_at=NOW))
+    notification = {
+        "Type": "Notification",
+        "MessageId": "sns-1",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:test-orders",
+        "Message": event.model_dump_json(),
+        "Timestamp": "2026-11-22T12:00:00.000Z",
+        "MessageAttributes": {"event_type": {"Type": "String", "Value": "order.placed"}},
+    }
+    send(fanout_topology, json.dumps(notification))
+    await spy.wait_for(outcome="dead_lettered", timeout=15)
+    [letter] = dead_letters(fanout_topology)
+    assert reason(letter) == "attribute_mismatch"
+    assert service.seen == []
+
+
 def run_cli(argv: list[str]) -> int:
     try:
         main(argv)

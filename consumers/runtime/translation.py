@@ -9,7 +9,7 @@ from consumers.runtime.payloads import PayloadStore
 from fanout.contract.envelope import CloudEvent
 from fanout.contract.payloads import PayloadPointer
 from fanout.contract.registry import ORDER_EVENTS, EventRegistry
-from fanout.contract.wire import check_routing, read_body
+from fanout.contract.wire import check_routing, read_delivery
 from fanout.tracing import consumer_span
 
 
@@ -19,11 +19,13 @@ async def to_event(
     """The message's event; a ContractError's `.reason` says why it is unusable, other errors are transient.
 
     A body that points to an offloaded payload is fetched from S3 first. The `event_type`
-    attribute the subscription routed on must name the body's type (AttributeMismatch otherwise).
+    attribute the subscription routed on (on the SQS message, or inside an SNS envelope) must name
+    the body's type (AttributeMismatch otherwise).
     """
-    decoded = read_body(message.body, registry)
+    decoded, enveloped_attributes = read_delivery(message.body, registry)
     event = registry.decode(await payloads.fetch(decoded)) if isinstance(decoded, PayloadPointer) else decoded
     check_routing(event, message.message_attributes)
+    check_routing(event, enveloped_attributes)
     return event
 
 

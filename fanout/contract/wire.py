@@ -62,6 +62,11 @@ def message_size(body: str, attributes: Mapping[str, Mapping[str, Any]]) -> int:
 
 def unwrap_body(body: str | bytes) -> Any:
     """The JSON document an SQS body carries: itself (raw delivery) or the SNS notification's Message."""
+    return _unwrap(body)[0]
+
+
+def _unwrap(body: str | bytes) -> tuple[Any, dict[str, dict[str, Any]]]:
+    """The carried document, and the message attributes of an SNS notification (SQS's form)."""
     document = load_json(body)
     if isinstance(document, dict) and document.keys() >= SNS_NOTIFICATION_KEYS:
         if document["Type"] != "Notification":
@@ -69,8 +74,14 @@ def unwrap_body(body: str | bytes) -> Any:
         message = document["Message"]
         if not isinstance(message, str):
             raise MalformedMessage("SNS notification Message is not a string")
-        return load_json(message)
-    return document
+        notified = document.get("MessageAttributes")
+        attributes = {
+            name: {"DataType": str(value.get("Type", "String")), "StringValue": value["Value"]}
+            for name, value in (notified.items() if isinstance(notified, dict) else ())
+            if isinstance(value, dict) and isinstance(value.get("Value"), str)
+        }
+        return load_json(message), attributes
+    return document, {}
 
 
 def read_body(
@@ -80,8 +91,17 @@ def read_body(
     its payload was offloaded (claim check); ContractError when it is neither (MalformedMessage
     for anything that cannot be decoded at all)."""
 
-    def decode() -> CloudEvent[EventData] | PayloadPointer:
-        document = unwrap_body(body)
-        return PayloadPointer.parse(document) or registry.parse_envelope(document)
+    return read_delivery(body, registry)[0]
+
+
+def read_delivery(
+    body: str | bytes, registry: EventRegistry = ORDER_EVENTS
+) -> tuple[CloudEvent[EventData] | PayloadPointer, dict[str, dict[str, Any]]]:
+    """`read_body`, and the message attributes an SNS-enveloped body carried inside it (empty for
+    raw delivery, where they are the SQS message's own)."""
+
+    def decode() -> tuple[CloudEvent[EventData] | PayloadPointer, dict[str, dict[str, Any]]]:
+        document, attributes = _unwrap(body)
+        return PayloadPointer.parse(document) or registry.parse_envelope(document), attributes
 
     return decoding(decode)
