@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator, validators
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from fanout.contract import OrderCancelled, OrderPlaced, OrderShipped
 from fanout.contract.envelope import EventData
@@ -39,7 +39,7 @@ def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> A
     """ECMA-262 `pattern` (what JSON Schema specifies): `$` is the end of input. Python's `re`,
     which jsonschema uses, also lets `$` match before a final newline."""
     if validator.is_type(instance, "string") and not re.search(re.sub(r"\$$", r"\\Z", pattern), instance):
-        yield validators._keywords.ValidationError(f"{instance!r} does not match {pattern!r}")  # type: ignore[attr-defined]
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 EcmaValidator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
