@@ -18,6 +18,8 @@ def envelope_schema(model: type[EventData]) -> dict[str, Any]:
     schema = copy.deepcopy(CloudEvent[model].model_json_schema())  # type: ignore[valid-type]
     properties = schema["properties"]
     properties["type"] = {"const": model.event_type, "title": "Type"}
+    for derived in ("subject", "correlationid"):  # defaults computed from the event, not a value
+        properties[derived].pop("default", None)
     version = model.schema_version
     properties["schemaversion"] = {
         "anyOf": [{"const": version}, {"const": str(version)}],
