@@ -260,4 +260,5 @@ def test_schema_and_consumer_agree_on_generated_and_mutated_envelopes(event_type
         verdicts["accepted" if verdict else "refused"] += 1
 
     agree()
+    assert sum(verdicts.values()) >= 1000, verdicts  # examples per type
     assert min(verdicts.values()) > 50, verdicts  # the mutations exercise both answers
