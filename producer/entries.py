@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
-from fanout.contract.envelope import CloudEvent
+from fanout.contract.envelope import CloudEvent, with_trace_context
 from fanout.contract.payloads import PAYLOAD_SIZE_ATTRIBUTE, PayloadPointer
 from fanout.contract.wire import StringAttributes, message_attributes, message_size
 from fanout.errors import FanoutError
@@ -68,7 +68,11 @@ class PublishEntry:
 
 
 def build_entry(event: CloudEvent[Any], *, fifo: bool) -> PublishEntry:
-    """Body = the CloudEvent JSON; on FIFO topics the subject orders and the event id deduplicates."""
+    """Body = the CloudEvent JSON; on FIFO topics the subject orders and the event id deduplicates.
+
+    The current span's trace context travels with the event (CloudEvents distributed tracing).
+    """
+    event = with_trace_context(event)
     return PublishEntry(
         event_id=event.id,
         message=event.model_dump_json(),

@@ -27,6 +27,7 @@ COMMANDS: dict[str, list[list[str]]] = {
     "test": [
         ["ruff", "check", "."],
         ["mypy"],
+        ["fanout", "events", "check", "--against", "contract/registry.lock.json"],
         ["pytest"],
     ],
 }

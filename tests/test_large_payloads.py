@@ -65,7 +65,9 @@ def bucket(fanout_topology: AppliedTopology) -> str:
 
 
 def settings() -> ConsumerSettings:
-    return ConsumerSettings(wait_time_s=1, health_port=0, retry_strategy="fixed", retry_initial_s=0)
+    return ConsumerSettings(
+        wait_time_s=1, health_port=0, retry_strategy="fixed", retry_initial_s=0, payload_bucket=BUCKET
+    )
 
 
 def test_without_a_bucket_a_large_event_fails_before_any_call(fanout_topology: AppliedTopology) -> None:

@@ -128,12 +128,16 @@ class QueueBroker:
         return failures
 
     async def send_to_dlq(
-        self, message: ReceivedMessage, attributes: Mapping[str, "MessageAttributeValueTypeDef"]
+        self,
+        message: ReceivedMessage,
+        attributes: Mapping[str, "MessageAttributeValueTypeDef"],
+        body: str | None = None,
     ) -> None:
-        """SendMessage of `message`'s body to the dead-letter queue (a FIFO DLQ keeps its group)."""
+        """SendMessage of `message`'s body (or `body`, a claim check for it) to the dead-letter queue
+        (a FIFO DLQ keeps its group)."""
         request: SendMessageRequestTypeDef = {
             "QueueUrl": self.dlq_url,
-            "MessageBody": message.body,
+            "MessageBody": message.body if body is None else body,
             "MessageAttributes": attributes,
         }
         if message.group_id is not None:

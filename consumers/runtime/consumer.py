@@ -86,7 +86,7 @@ class Consumer:
         async with async_client("sqs") as sqs, async_client("s3") as s3:
             broker = QueueBroker(sqs, self.queue_url, self.dlq_url)
             queue = await broker.describe()
-            runtime = self._assemble(broker, PayloadStore(s3), queue)
+            runtime = self._assemble(broker, self.settings.payload_store(s3), queue)
             await self.service.start()
             flushing = [asyncio.create_task(runtime.deletes.run())]
             extending = [asyncio.create_task(runtime.heartbeat.run())] if runtime.heartbeat.enabled else []
@@ -118,7 +118,7 @@ class Consumer:
             broker=broker,
             deletes=deletes,
             heartbeat=heartbeat,
-            dead_letters=DeadLetterer(broker, deletes, queue.name),
+            dead_letters=DeadLetterer(broker, deletes, queue.name, payloads),
             observers=self._observers,
             payloads=payloads,
             idempotency=self._idempotency,

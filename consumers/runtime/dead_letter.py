@@ -2,10 +2,14 @@
 
 The body is sent byte-for-byte so a redrive replays the original. The runtime's attributes
 (fanout.contract.deadletter) always fit: the original attributes fill what is left of SQS's 10,
-contract attributes first; any that do not fit are named in the detail.
+contract attributes first; any that do not fit are named in the detail. When body and attributes
+would exceed SQS's 1 MiB (counted in UTF-8 bytes), the detail goes first; then the body is
+offloaded to the payload bucket and the DLQ message carries the claim check instead (a redrive
+replays the pointer, which the consumer follows); without a bucket, the original attributes go.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,24 +18,35 @@ import structlog
 from consumers.runtime.acker import DeleteBatcher
 from consumers.runtime.broker import QueueBroker
 from consumers.runtime.message import ReceivedMessage
+from consumers.runtime.payloads import PayloadStore
 from fanout.contract.deadletter import MAX_DETAIL_LENGTH, DeadLetterAttribute
+from fanout.contract.payloads import PAYLOAD_SIZE_ATTRIBUTE, PayloadPointer
 from fanout.contract.wire import (
     CORRELATION_ID_ATTRIBUTE,
     EVENT_TYPE_ATTRIBUTE,
     EVENT_VERSION_ATTRIBUTE,
+    MAX_MESSAGE_ATTRIBUTES,
     message_size,
 )
 
 if TYPE_CHECKING:
     from types_aiobotocore_sqs.type_defs import MessageAttributeValueTypeDef
 
-MAX_MESSAGE_ATTRIBUTES = 10
 MAX_MESSAGE_BYTES = 1024 * 1024  # SQS counts the body plus each attribute's name, type and value
 CONTRACT_ATTRIBUTES = (EVENT_TYPE_ATTRIBUTE, EVENT_VERSION_ATTRIBUTE, CORRELATION_ID_ATTRIBUTE)
 
 Attributes = dict[str, "MessageAttributeValueTypeDef"]
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class DeadLetterMessage:
+    """What goes to the DLQ: the body (the original, or a claim check for it) and the attributes."""
+
+    body: str
+    attributes: Attributes
+    offload: PayloadPointer | None = None  # store the original body here before sending
 
 
 def _string(value: str) -> "MessageAttributeValueTypeDef":
@@ -51,7 +66,7 @@ def _sendable(value: Mapping[str, Any]) -> "MessageAttributeValueTypeDef":
 def dead_letter_attributes(
     message: ReceivedMessage, reason: str, detail: str, source_queue: str, now: datetime | None = None
 ) -> Attributes:
-    """The original message attributes plus the runtime's, within SQS's count and size limits."""
+    """The original message attributes plus the runtime's, within SQS's count limit."""
     budget = MAX_MESSAGE_ATTRIBUTES - len(DeadLetterAttribute)
     names = sorted(message.message_attributes, key=lambda name: (name not in CONTRACT_ATTRIBUTES, name))
     kept, dropped = names[:budget], names[budget:]
@@ -71,21 +86,43 @@ def dead_letter_attributes(
             DeadLetterAttribute.DEAD_LETTERED_AT: _string((now or datetime.now(UTC)).isoformat()),
         }
     )
-    return _fit(attributes, message.body)
+    return attributes
 
 
-def _fit(attributes: Attributes, body: str) -> Attributes:
-    """Drop the original attributes, then the detail, while body and attributes exceed SQS's 1 MiB.
+def plan_dead_letter(
+    message: ReceivedMessage,
+    reason: str,
+    detail: str,
+    source_queue: str,
+    payload_bucket: str | None = None,
+    now: datetime | None = None,
+) -> DeadLetterMessage:
+    """The DLQ message for `message`, within SQS's 1 MiB and 10 attributes.
 
-    The reason and the rest of the runtime's record are kept: the body cannot shrink (a redrive
-    replays it byte for byte).
+    Over the size: drop the detail; then offload the body to `payload_bucket` (a claim check,
+    attributes kept); without a bucket, drop the original attributes. The reason and the rest of
+    the runtime's record always stay.
     """
-    expendable = [name for name in attributes if name not in set(DeadLetterAttribute)]
-    for name in [*expendable, DeadLetterAttribute.DETAIL]:
+    attributes = dead_letter_attributes(message, reason, detail, source_queue, now)
+    body = message.body
+    if message_size(body, attributes) <= MAX_MESSAGE_BYTES:
+        return DeadLetterMessage(body, attributes)
+    detail_value = attributes.pop(DeadLetterAttribute.DETAIL)
+    originals = [name for name in attributes if name not in set(DeadLetterAttribute)]
+    if message_size(body, attributes) > MAX_MESSAGE_BYTES and payload_bucket:
+        # The claim check is small: the detail comes back, with the body's size beside it.
+        pointer = PayloadPointer.for_dead_letter(payload_bucket, message.message_id)
+        size = len(body.encode("utf-8", "surrogatepass"))
+        attributes[DeadLetterAttribute.DETAIL] = detail_value
+        attributes[PAYLOAD_SIZE_ATTRIBUTE] = {"DataType": "Number", "StringValue": str(size)}
+        while len(attributes) > MAX_MESSAGE_ATTRIBUTES:
+            del attributes[originals.pop()]
+        return DeadLetterMessage(pointer.body(), attributes, offload=pointer)
+    for name in originals:
         if message_size(body, attributes) <= MAX_MESSAGE_BYTES:
             break
         del attributes[name]
-    return attributes
+    return DeadLetterMessage(body, attributes)
 
 
 def _truncate(text: str) -> str:
@@ -95,16 +132,26 @@ def _truncate(text: str) -> str:
 class DeadLetterer:
     """Sends a message to the DLQ and, only once that succeeded, deletes it from the source."""
 
-    def __init__(self, broker: QueueBroker, deletes: DeleteBatcher, source_queue: str) -> None:
+    def __init__(
+        self,
+        broker: QueueBroker,
+        deletes: DeleteBatcher,
+        source_queue: str,
+        payloads: PayloadStore | None = None,
+    ) -> None:
         self._broker = broker
         self._deletes = deletes
         self._source_queue = source_queue
+        self._payloads = payloads
 
     async def dead_letter(self, message: ReceivedMessage, reason: str, detail: str) -> bool:
         """True when the message is in the DLQ; False leaves it on the source queue for redelivery."""
-        attributes = dead_letter_attributes(message, reason, detail, self._source_queue)
+        bucket = self._payloads.bucket if self._payloads is not None else None
+        letter = plan_dead_letter(message, reason, detail, self._source_queue, bucket)
         try:
-            await self._broker.send_to_dlq(message, attributes)
+            if letter.offload is not None and self._payloads is not None:
+                await self._payloads.store(letter.offload, message.body)
+            await self._broker.send_to_dlq(message, letter.attributes, letter.body)
         except Exception as error:
             log.error(
                 "dead-letter send failed; the message stays on its queue",

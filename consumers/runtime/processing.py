@@ -25,7 +25,7 @@ from consumers.runtime.observer import ObserverGroup, Outcome
 from consumers.runtime.payloads import PayloadStore
 from consumers.runtime.service import Handler, Service
 from consumers.runtime.settings import ConsumerSettings
-from consumers.runtime.translation import handler_context, to_event
+from consumers.runtime.translation import handler_context, handling_span, to_event
 from fanout.contract.deadletter import DeadLetterReason
 from fanout.contract.envelope import CloudEvent
 from fanout.contract.errors import ContractError
@@ -112,7 +112,7 @@ class MessageProcessor:
 
     async def _process(self, delivery: _Delivery) -> None:
         try:
-            event = await to_event(delivery.message, self._parts.payloads)
+            event = await to_event(delivery.message, self._parts.payloads, self._service.registry)
         except ContractError as error:
             await self._give_up(delivery, error.reason, error.detail, error)
             return
@@ -141,7 +141,8 @@ class MessageProcessor:
                     await self._skip(delivery, claim)
                     return
                 claimed = True
-            await self._call_with_timeout(handler, event, delivery.context, timeout_s)
+            with handling_span(event, delivery.message, self._service.name):
+                await self._call_with_timeout(handler, event, delivery.context, timeout_s)
         except asyncio.CancelledError:
             if claimed:
                 await self._release_claim(event)

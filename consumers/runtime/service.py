@@ -22,6 +22,7 @@ from consumers.runtime.backoff import Backoff
 from consumers.runtime.context import HandlerContext
 from consumers.runtime.settings import ConsumerSettings
 from fanout.contract.envelope import CloudEvent, EventData
+from fanout.contract.registry import ORDER_EVENTS, EventRegistry
 from fanout.topology.model import ConsumerSpec, QueueSettings
 
 HANDLER_MARK = "__fanout_handles__"
@@ -78,6 +79,7 @@ class Service:
 
     name: ClassVar[str]
     queue: ClassVar[QueueSettings] = QueueSettings()
+    registry: ClassVar[EventRegistry] = ORDER_EVENTS  # the versions it reads, upcast to the newest
 
     @classmethod
     def handler_options(cls) -> dict[str, HandlerOptions]:
@@ -86,8 +88,17 @@ class Service:
         for attribute in dir(cls):
             options = getattr(getattr(cls, attribute, None), HANDLER_MARK, None)
             if isinstance(options, HandlerOptions):
-                if options.model.event_type in found:
-                    raise TypeError(f"{cls.__name__} handles {options.model.event_type} twice")
+                event_type = options.model.event_type
+                if event_type in found:
+                    raise TypeError(f"{cls.__name__} handles {event_type} twice")
+                if (
+                    event_type in cls.registry.event_types
+                    and cls.registry.model_for(event_type) is not options.model
+                ):
+                    raise TypeError(
+                        f"{cls.__name__} handles {options.model.__qualname__}, but its registry upcasts "
+                        f"{event_type} to {cls.registry.model_for(event_type).__qualname__}"
+                    )
                 found[options.model.event_type] = options
         return found
 

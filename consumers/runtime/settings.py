@@ -2,12 +2,16 @@
 
 import math
 from enum import StrEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, NonNegativeFloat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from consumers.runtime.backoff import MAX_VISIBILITY_S, Backoff, Explicit, Exponential, Fixed, Jitter, Linear
+from consumers.runtime.payloads import DEFAULT_MAX_PAYLOAD_BYTES, PayloadStore
+
+if TYPE_CHECKING:
+    from types_aiobotocore_s3 import S3Client
 
 RECEIVE_BATCH = 10  # SQS returns at most 10 messages per ReceiveMessage
 # Well below the 30 s platforms give by default between SIGTERM and SIGKILL: after the drain the
@@ -27,7 +31,7 @@ class RetryStrategy(StrEnum):
 class ConsumerSettings(BaseSettings):
     """How a consumer polls, runs handlers, retries, drains and reports."""
 
-    model_config = SettingsConfigDict(env_prefix="FANOUT_CONSUMER_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="FANOUT_CONSUMER_", extra="forbid", populate_by_name=True)
 
     concurrency: int = Field(default=10, ge=1, le=1000, description="Handlers running at once.")
     buffer_size: int = Field(
@@ -72,6 +76,23 @@ class ConsumerSettings(BaseSettings):
         pattern=r"^$|^(sqlite|postgresql|postgres)://",
         description="sqlite:///path.db or postgresql://...; empty = no idempotency store.",
     )
+
+    payload_bucket: str = Field(
+        default="",
+        validation_alias="FANOUT_PAYLOAD_BUCKET",
+        description="The payload bucket (claim checks): read from, and where oversized dead letters go.",
+    )
+    payload_buckets: list[str] = Field(
+        default=[], description="Further buckets claim checks may point to (JSON list)."
+    )
+    payload_max_bytes: int = Field(
+        default=DEFAULT_MAX_PAYLOAD_BYTES, ge=1, description="Largest claim-check payload read (bytes)."
+    )
+
+    def payload_store(self, s3: "S3Client") -> PayloadStore:
+        """The claim-check store: the payload bucket plus `payload_buckets` allowed, reads capped."""
+        allowed = [bucket for bucket in (self.payload_bucket, *self.payload_buckets) if bucket]
+        return PayloadStore(s3, allowed, self.payload_max_bytes, self.payload_bucket or None)
 
     @property
     def pollers(self) -> int:

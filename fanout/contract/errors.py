@@ -13,6 +13,9 @@ class RejectReason(StrEnum):
     SCHEMA_VIOLATION = "schema_violation"
     FOREIGN = "foreign"
     PAYLOAD_MISSING = "payload_missing"
+    PAYLOAD_FORBIDDEN = "payload_forbidden"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    ATTRIBUTE_MISMATCH = "attribute_mismatch"
 
 
 class ContractError(FanoutError):
@@ -56,3 +59,21 @@ class MissingPayload(ContractError):
     """The body points to an offloaded payload (claim check) that no longer exists."""
 
     reason = RejectReason.PAYLOAD_MISSING
+
+
+class ForbiddenPayload(ContractError):
+    """The body points to a payload in a bucket this consumer is not allowed to read from."""
+
+    reason = RejectReason.PAYLOAD_FORBIDDEN
+
+
+class PayloadTooLarge(ContractError):
+    """The offloaded payload is larger than the consumer's cap."""
+
+    reason = RejectReason.PAYLOAD_TOO_LARGE
+
+
+class AttributeMismatch(ContractError):
+    """A message attribute the subscription routed on disagrees with the body (e.g. `event_type`)."""
+
+    reason = RejectReason.ATTRIBUTE_MISMATCH

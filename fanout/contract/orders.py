@@ -1,22 +1,26 @@
-"""The order service's domain events (schema version 1)."""
+"""The order service's domain events (schema version 1).
+
+Field formats (money as a decimal string, RFC 3339 timestamps, ...) live in `formats`; the JSON
+Schema of each model says exactly what the model accepts, cross-field rules in its `$comment`.
+"""
 
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, EmailStr, Field, model_validator
-from pydantic_extra_types.currency_code import ISO4217
+from pydantic import ConfigDict, Field, model_validator
 
 from fanout.contract.envelope import EventData
+from fanout.contract.formats import Count, Currency, Email, Money, Timestamp
 
 NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=4)]
+TOTAL_RULE = "total equals the sum of unit_price * quantity over items (exact decimal arithmetic)."
 
 
 class OrderItem(EventData):
     """One line of an order."""
 
     sku: NonEmpty
-    quantity: int = Field(ge=1)
+    quantity: Count
     unit_price: Money
 
 
@@ -33,14 +37,16 @@ class OrderEvent(EventData):
 class OrderPlaced(OrderEvent):
     """A customer placed an order; `total` must equal the sum of its lines."""
 
+    model_config = ConfigDict(json_schema_extra={"$comment": TOTAL_RULE})
+
     event_type = "order.placed"
 
     customer_id: NonEmpty
-    customer_email: EmailStr
+    customer_email: Email
     items: list[OrderItem] = Field(min_length=1, max_length=500)
     total: Money
-    currency: ISO4217
-    placed_at: AwareDatetime
+    currency: Currency
+    placed_at: Timestamp
 
     @model_validator(mode="after")
     def _total_matches_items(self) -> Self:
@@ -56,7 +62,7 @@ class OrderCancelled(OrderEvent):
     event_type = "order.cancelled"
 
     reason: NonEmpty
-    cancelled_at: AwareDatetime
+    cancelled_at: Timestamp
 
 
 class OrderShipped(OrderEvent):
@@ -66,4 +72,4 @@ class OrderShipped(OrderEvent):
 
     carrier: NonEmpty
     tracking_number: NonEmpty
-    shipped_at: AwareDatetime
+    shipped_at: Timestamp

@@ -46,9 +46,11 @@ def test_consumer_task_role_is_least_privilege() -> None:
         "FindTopicReadSubscription": (["sns:GetSubscriptionAttributes", "sns:ListTopics"], ["*"]),
         "UseMessageKey": (["kms:Decrypt", "kms:GenerateDataKey"], ["${var.kms_key_arn}"]),
         "ReadOffloadedPayloads": (["s3:GetObject"], ["${statement.value}/fanout/*"]),
+        "OffloadOversizedDeadLetters": (["s3:PutObject"], ["${statement.value}/fanout/dead-letters/*"]),
     }
-    payloads = statements(CONSUMER_MODULE, "task")["ReadOffloadedPayloads"]
-    assert payloads["for_each"] == "${var.payload_bucket_arn == null ? [] : [var.payload_bucket_arn]}"
+    for sid in ("ReadOffloadedPayloads", "OffloadOversizedDeadLetters"):
+        payloads = statements(CONSUMER_MODULE, "task")[sid]
+        assert payloads["for_each"] == "${var.payload_bucket_arn == null ? [] : [var.payload_bucket_arn]}"
     service = labelled(CONSUMER_MODULE, "module")["service"]
     assert service["task_policy_json"] == "${data.aws_iam_policy_document.task.json}"
     assert service["command"] == ["fanout", "consume", "${var.name}"]

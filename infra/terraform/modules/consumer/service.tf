@@ -10,14 +10,19 @@ module "service" {
   cpu                   = var.service.cpu
   memory                = var.service.memory
   desired_count         = var.service.min_tasks
-  environment_variables = var.service.environment
+  # Claim checks are read only from the payload bucket (the consumer's allow-list), and dead
+  # letters too large for SQS are offloaded there.
+  environment_variables = merge(
+    var.service.environment,
+    var.payload_bucket_arn == null ? {} : { FANOUT_PAYLOAD_BUCKET = split(":::", var.payload_bucket_arn)[1] },
+  )
   secrets               = var.service.secrets
   egress                = var.service.egress
 }
 
 # Least privilege: consume its own queue, dead-letter to its own DLQ, verify its own part of the
-# topology at start-up (TopologyClient.verify), use the message key, read offloaded payloads
-# (when a payload bucket is set). Nothing else.
+# topology at start-up (TopologyClient.verify), use the message key, read offloaded payloads and
+# offload dead letters too large for SQS (when a payload bucket is set). Nothing else.
 data "aws_iam_policy_document" "task" {
   statement {
     sid       = "ConsumeOwnQueue"
@@ -51,6 +56,14 @@ data "aws_iam_policy_document" "task" {
       sid       = "ReadOffloadedPayloads"
       actions   = ["s3:GetObject"]
       resources = ["${statement.value}/fanout/*"]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.payload_bucket_arn == null ? [] : [var.payload_bucket_arn]
+    content {
+      sid       = "OffloadOversizedDeadLetters"
+      actions   = ["s3:PutObject"]
+      resources = ["${statement.value}/fanout/dead-letters/*"]
     }
   }
 }

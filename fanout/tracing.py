@@ -1,0 +1,72 @@
+"""W3C trace context for events, through OpenTelemetry when `opentelemetry-api` is installed.
+
+Without it (the `tracing` extra) every function here is a cheap no-op: nothing imported, no span.
+"""
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
+from typing import Any
+
+try:
+    from opentelemetry import propagate, trace
+except ImportError:  # pragma: no cover - exercised where the extra is not installed
+    trace = None  # type: ignore[assignment]
+
+TRACEPARENT = "traceparent"
+TRACESTATE = "tracestate"
+TRACER_NAME = "fanout"
+_NO_SPAN = contextlib.nullcontext()
+# A proxy until an SDK provider is set, then that provider's tracer: fetched once, not per message.
+_TRACER = trace.get_tracer(TRACER_NAME) if trace is not None else None
+
+
+def tracing_enabled() -> bool:
+    """Whether opentelemetry-api is installed."""
+    return trace is not None
+
+
+def current_trace_context() -> dict[str, str]:
+    """`traceparent` (and `tracestate`) of the current span; empty without one or without OpenTelemetry."""
+    if trace is None or not trace.get_current_span().get_span_context().is_valid:
+        return {}
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return {name: carrier[name] for name in (TRACEPARENT, TRACESTATE) if carrier.get(name)}
+
+
+def consumer_span(
+    name: str, carriers: tuple[Mapping[str, Any], ...], attributes: Mapping[str, str]
+) -> AbstractContextManager[object]:
+    """A CONSUMER span around the block, child of the first carrier's trace context (the event's
+    CloudEvents extensions, then its message attributes); a shared no-op without OpenTelemetry."""
+    if _TRACER is None:
+        return _NO_SPAN
+    return _consumer_span(_TRACER, name, carriers, attributes)
+
+
+@contextlib.contextmanager
+def _consumer_span(
+    tracer: "trace.Tracer", name: str, carriers: tuple[Mapping[str, Any], ...], attributes: Mapping[str, str]
+) -> Iterator[object]:
+    headers: dict[str, str] = {}
+    for carrier in carriers:
+        headers = {
+            key: text for key in (TRACEPARENT, TRACESTATE) if isinstance(text := _text(carrier.get(key)), str)
+        }
+        if TRACEPARENT in headers:
+            break
+    parent = propagate.extract(headers) if TRACEPARENT in headers else None
+    with tracer.start_as_current_span(
+        name, context=parent, kind=trace.SpanKind.CONSUMER, attributes=dict(attributes)
+    ) as span:
+        yield span
+
+
+def _text(value: Any) -> str | None:
+    """A string carrier value, or an SQS message attribute's StringValue."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("StringValue"), str):
+        return str(value["StringValue"])
+    return None
