@@ -11,6 +11,7 @@ from fanout.cli import bench as bench_command
 from fanout.cli import consume, dev, events, publish, status, topology
 from fanout.cli import dlq as dlq_commands
 from fanout.cli import monitor as monitor_command
+from fanout.cli import outbox as outbox_commands
 from fanout.contract.registry import summarize_validation_error
 from fanout.errors import FanoutError
 
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.add_typer(events.app, name="events")
 app.add_typer(topology.app, name="topology")
 app.add_typer(dlq_commands.app, name="dlq")
+app.add_typer(outbox_commands.app, name="outbox")
 app.command("monitor")(monitor_command.monitor)
 app.command("status")(status.status)
 app.command("consume")(consume.consume)
