@@ -89,8 +89,11 @@ class Relay:
                 (row.row_id, failed(row, f"no topic to publish to: {error}")) for row, _ in events
             )
             return [outcomes[row.row_id] for row in rows]
-        events = self._without_oversized(publisher, events, outcomes)
-        result = publisher.publish_many([event for _, event in events])
+        try:
+            result = publisher.publish_many([event for _, event in events])
+        except OversizedMessage:  # raised before any call: set those events aside, publish the rest
+            events = self._without_oversized(publisher, events, outcomes)
+            result = publisher.publish_many([event for _, event in events])
         for (row, _), item in zip(events, result.results, strict=True):
             outcomes[row.row_id] = (
                 Outcome(row.row_id, message_id=item.message_id)
@@ -105,28 +108,20 @@ class Relay:
         events: list[tuple[PendingRow, CloudEvent[Any]]],
         outcomes: dict[int, Outcome],
     ) -> list[tuple[PendingRow, CloudEvent[Any]]]:
-        """Events that fit the topic (or go through S3); the others fail alone, not with their round."""
-        try:
-            self._check_sizes(publisher, [event for _, event in events])
-            return events
-        except OversizedMessage:
-            pass
+        """The events that fit the topic (or go through S3); each of the others fails alone."""
         kept = []
         for row, event in events:
             try:
-                self._check_sizes(publisher, [event])
+                build_entries(
+                    [event],
+                    topic_arn=publisher.topic_arn,
+                    max_message_bytes=self._options.max_message_bytes,
+                    payload_bucket=self._options.payload_bucket,
+                )
                 kept.append((row, event))
             except OversizedMessage as error:
                 outcomes[row.row_id] = failed(row, str(error))
         return kept
-
-    def _check_sizes(self, publisher: Publisher, events: list[CloudEvent[Any]]) -> None:
-        build_entries(
-            events,
-            topic_arn=publisher.topic_arn,
-            max_message_bytes=self._options.max_message_bytes,
-            payload_bucket=self._options.payload_bucket,
-        )
 
 
 def failed(row: PendingRow, error: str) -> Outcome:

@@ -64,13 +64,13 @@ class RelayService:
                 result = await self._round()
                 if self._stop.is_set():
                     break
+                await self._housekeeping()
                 if result is None or (result.claimed and not result.published):
                     self._failed_rounds += 1
                     await self._sleep(self._backoff.delay_s(self._failed_rounds))
                     continue
                 self._failed_rounds = 0
                 if result.claimed < self._settings.batch_size:
-                    await self._housekeeping()
                     await self._wait_for_work()
         finally:
             await self._close()

@@ -87,6 +87,9 @@ def test_events_committed_while_sns_is_down_are_published_once_when_it_is_back(
             )
             time.sleep(DOWN_S)
             assert outbox_status(outbox_url).pending == len(committed)
+            gauges = get(f"{base}/metrics")[1]
+            assert metric(gauges, "fanout_outbox_pending") == len(committed)
+            assert metric(gauges, "fanout_outbox_oldest_pending_age_seconds") >= DOWN_S - 1
             assert get(f"{base}/healthz")[0] == 200  # SNS down is not the relay's ill health
             proxy.come_back()
             assert proxy.attempts_while_down <= MAX_CONNECTIONS_PER_DOWN_SECOND * proxy.downtime_s, (
