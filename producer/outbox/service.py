@@ -15,18 +15,21 @@ import psycopg
 import structlog
 
 from consumers.runtime.backoff import Exponential, Jitter
+from fanout.topology.declared import EnvironmentSettings
 from producer.options import PublishOptions
+from producer.outbox.cloudwatch import REPORT_ERRORS, CloudWatchReporter
 from producer.outbox.listener import Listener
 from producer.outbox.metrics import RelayMetrics
 from producer.outbox.relay import Relay, RoundResult
 from producer.outbox.settings import OutboxSettings
-from producer.outbox.store import OutboxStore, one_line
+from producer.outbox.store import OutboxStatus, OutboxStore, one_line
 from producer.outbox.urls import DatabaseUrl
 
 log = structlog.get_logger("fanout.outbox")
 
 DATABASE_ERRORS = (psycopg.Error, sqlite3.Error, OSError)
 STATUS_EVERY_S = 1.0
+CLOUDWATCH_EVERY_S = 60.0
 
 
 class RelayService:
@@ -45,6 +48,12 @@ class RelayService:
         self._failed_rounds = 0
         self._last_cleanup = 0.0
         self._last_status = 0.0
+        self._last_report = -CLOUDWATCH_EVERY_S
+        self._cloudwatch = (
+            CloudWatchReporter(settings.cloudwatch_namespace, EnvironmentSettings().env)
+            if settings.cloudwatch_namespace
+            else None
+        )
         self._last_good_round: float | None = None
         self.metrics = RelayMetrics()
 
@@ -61,6 +70,7 @@ class RelayService:
         log.info("outbox_relay_started", database=self._url.masked, engine=self._url.engine)
         try:
             while not self._stop.is_set():
+                await self._listen()  # before the round: a commit during it wakes the next wait
                 result = await self._round()
                 if self._stop.is_set():
                     break
@@ -108,7 +118,9 @@ class RelayService:
         try:
             if now - self._last_status >= STATUS_EVERY_S:
                 self._last_status = now
-                self.metrics.observe(await asyncio.to_thread(relay.store.status))
+                status = await asyncio.to_thread(relay.store.status)
+                self.metrics.observe(status)
+                await self._report(status, now)
             if now - self._last_cleanup >= self._settings.cleanup_interval_s:
                 self._last_cleanup = now
                 deleted = await asyncio.to_thread(relay.store.clean_up, self._settings.retention_s)
@@ -118,17 +130,35 @@ class RelayService:
             log.error("outbox_database_error", database=self._url.masked, error=one_line(error))
             await self._close()
 
+    async def _report(self, status: OutboxStatus, now: float) -> None:
+        """To CloudWatch once a minute, when configured; an unreachable CloudWatch is only logged."""
+        if self._cloudwatch is None or now - self._last_report < CLOUDWATCH_EVERY_S:
+            return
+        self._last_report = now
+        try:
+            await asyncio.to_thread(self._cloudwatch.report, status)
+        except REPORT_ERRORS as error:
+            log.warning("outbox_cloudwatch_failed", error=one_line(error))
+
+    async def _listen(self) -> None:
+        """PostgreSQL: make sure a LISTEN connection is open (a failure falls back to polling)."""
+        if self._url.engine != "postgresql" or self._listener is not None:
+            return
+        try:
+            self._listener = await Listener.open(self._url.target)
+        except DATABASE_ERRORS as error:
+            log.warning("outbox_listen_failed", database=self._url.masked, error=one_line(error))
+
     async def _wait_for_work(self) -> None:
-        if self._url.engine != "postgresql":
+        """Until a NOTIFY (PostgreSQL), the poll interval, or stop."""
+        if self._listener is None:
             await self._sleep(self._settings.poll_interval_s)
             return
         try:
-            self._listener = self._listener or await Listener.open(self._url.target)
             await self._listener.wait(self._settings.poll_interval_s, self._stop.is_set)
         except DATABASE_ERRORS as error:
             log.warning("outbox_listen_failed", database=self._url.masked, error=one_line(error))
             await self._close_listener()
-            await self._sleep(self._settings.poll_interval_s)
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep, but wake at once on stop."""

@@ -27,6 +27,10 @@ class OutboxSettings(BaseSettings):
         default=DEFAULT_METRICS_PORT, ge=0, le=65535, description="/healthz + /metrics; 0 = off."
     )
     payload_bucket: str | None = Field(default=None, description="S3 bucket for events over the size limit.")
+    cloudwatch_namespace: str | None = Field(
+        default=None,
+        description="Send pending / oldest pending age / failing to CloudWatch under it (every minute).",
+    )
     topic_arn: str | None = Field(default=None, description="Topic to publish to; default: the declared one.")
     log_json: bool = Field(default=False, description="Logs as JSON lines (else key=value lines).")
     log_level: str = Field(default="info", description="debug, info, warning, error.")

@@ -1,0 +1,47 @@
+"""The long-running relay in-process: it wakes on NOTIFY (long before its poll interval), reports to
+CloudWatch, and stops promptly when asked."""
+
+import asyncio
+import time
+
+from outbox_support import stage_committed
+
+from fanout.aws import aws_settings
+from fanout.topology import AppliedTopology
+from producer.demo import demo_events
+from producer.outbox import outbox_status
+from producer.outbox.service import RelayService, relay_factory
+from producer.outbox.settings import OutboxSettings
+
+NAMESPACE = "Fanout/OutboxTest"
+
+
+async def test_a_commit_wakes_the_relay_and_its_figures_reach_cloudwatch(
+    postgres_outbox: str, fanout_topology: AppliedTopology
+) -> None:
+    settings = OutboxSettings(
+        database_url=postgres_outbox, poll_interval_s=60, metrics_port=0, cloudwatch_namespace=NAMESPACE
+    )
+    service = RelayService(settings, relay_factory(settings))
+    running = asyncio.create_task(service.run())
+    try:
+        for _ in range(200):  # until the first (empty) round is done: then it waits on LISTEN
+            if service.healthy():
+                break
+            await asyncio.sleep(0.05)
+        event = next(iter(demo_events(1, seed=14)))
+        committed_at = time.monotonic()
+        await asyncio.to_thread(stage_committed, postgres_outbox, [event])
+        while (await asyncio.to_thread(outbox_status, postgres_outbox)).pending:
+            assert time.monotonic() - committed_at < 10, "not woken by NOTIFY (the poll interval is 60 s)"
+            await asyncio.sleep(0.05)
+    finally:
+        service.stop()
+        await asyncio.wait_for(running, timeout=5)
+
+    import boto3
+
+    cloudwatch = boto3.session.Session().client("cloudwatch", **aws_settings().client_kwargs())
+    metrics = cloudwatch.list_metrics(Namespace=NAMESPACE)["Metrics"]
+    assert {metric["MetricName"] for metric in metrics} == {"OldestPendingAge", "Pending", "Failing"}
+    assert all(metric["Dimensions"] == [{"Name": "Environment", "Value": "test"}] for metric in metrics)
