@@ -1,8 +1,9 @@
 """Container health probe: `python -m fanout.healthcheck` exits 0 when the service answers /healthz.
 
 The Dockerfile's HEALTHCHECK and the ECS task definitions (infra/terraform) both run it. One image
-runs either a consumer (/healthz on FANOUT_CONSUMER_HEALTH_PORT) or the monitor (/healthz on
-FANOUT_MONITOR_METRICS_PORT), so the probe asks both ports and passes when one answers 200.
+runs a consumer (/healthz on FANOUT_CONSUMER_HEALTH_PORT), the monitor (/healthz on
+FANOUT_MONITOR_METRICS_PORT) or the outbox relay (/healthz on FANOUT_OUTBOX_METRICS_PORT), so the
+probe asks each port and passes when one answers 200.
 """
 
 import sys
@@ -11,13 +12,14 @@ import urllib.request
 
 from consumers.runtime.settings import ConsumerSettings
 from monitor.settings import MonitorSettings
+from producer.outbox.settings import OutboxSettings
 
 TIMEOUT_S = 3.0
 
 
 def health_ports() -> list[int]:
-    """The consumer's and the monitor's /healthz ports as configured here (0 = off, skipped)."""
-    ports = (ConsumerSettings().health_port, MonitorSettings().metrics_port)
+    """The consumer's, the monitor's and the relay's /healthz ports as configured here (0 = off, skipped)."""
+    ports = (ConsumerSettings().health_port, MonitorSettings().metrics_port, OutboxSettings().metrics_port)
     return [port for port in dict.fromkeys(ports) if port]
 
 
