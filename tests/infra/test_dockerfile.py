@@ -111,7 +111,8 @@ def run_healthcheck(environment: dict[str, str]) -> int:
     ]
     command = exec_form(healthcheck)
     assert command[0] == "python"
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FANOUT_CONSUMER_", "FANOUT_MONITOR_", "FANOUT_OUTBOX_"))}
+    ours = ("FANOUT_CONSUMER_", "FANOUT_MONITOR_", "FANOUT_OUTBOX_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     return subprocess.run([sys.executable, *command[1:]], env={**clean, **environment}, timeout=30).returncode
 
 
