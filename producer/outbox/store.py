@@ -134,13 +134,20 @@ class OutboxStore(ABC):
         rows = self.execute(HEADS.format(backoff=backoff) + suffix, (limit,))
         return [PendingRow(int(row[0]), row[1], row[2], int(row[3])) for row in rows]
 
+    @abstractmethod
+    def execute_many(self, sql: str, params: Sequence[Sequence[Any]]) -> None: ...
+
     def write_outcomes(self, outcomes: Sequence[Outcome]) -> None:
-        for outcome in outcomes:
-            if outcome.message_id is not None:
-                self.execute(MARK_PUBLISHED.format(now=self.now), (outcome.message_id, outcome.row_id))
-            else:
-                error = (outcome.error or "unknown error")[:MAX_ERROR_CHARS]
-                self.execute(MARK_FAILED.format(now=self.now), (error, outcome.retry_in_s, outcome.row_id))
+        published = [(o.message_id, o.row_id) for o in outcomes if o.message_id is not None]
+        failed = [
+            ((o.error or "unknown error")[:MAX_ERROR_CHARS], o.retry_in_s, o.row_id)
+            for o in outcomes
+            if o.message_id is None
+        ]
+        if published:
+            self.execute_many(MARK_PUBLISHED.format(now=self.now), published)
+        if failed:
+            self.execute_many(MARK_FAILED.format(now=self.now), failed)
 
     def status(self) -> OutboxStatus:
         pending, oldest, now = self.execute(PENDING.format(now=self.now))[0]
@@ -170,6 +177,10 @@ class PostgresStore(OutboxStore):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         cursor = self._connection.execute(sql.replace("?", "%s"), tuple(params))
         return list(cursor.fetchall()) if cursor.description is not None else []
+
+    def execute_many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        with self._connection.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), params)  # pipelined: one round trip
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -204,6 +215,9 @@ class SqliteStore(OutboxStore):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self._connection.execute(sql, tuple(params)).fetchall()]
+
+    def execute_many(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        self._connection.executemany(sql, params)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
