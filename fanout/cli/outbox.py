@@ -89,7 +89,7 @@ def relay(
         database_url=require(database_url),
         **{name: value for name, value in overrides.items() if value is not None},
     )
-    options = PublishOptions(payload_bucket=payload_bucket or settings.payload_bucket)
+    options = PublishOptions(payload_bucket=payload_bucket or None)
     if once:
         published = publish_pending(settings, options)
         print(f"published {published} event(s)")

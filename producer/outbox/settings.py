@@ -26,7 +26,6 @@ class OutboxSettings(BaseSettings):
     metrics_port: int = Field(
         default=DEFAULT_METRICS_PORT, ge=0, le=65535, description="/healthz + /metrics; 0 = off."
     )
-    payload_bucket: str | None = Field(default=None, description="S3 bucket for events over the size limit.")
     cloudwatch_namespace: str | None = Field(
         default=None,
         description="Send pending / oldest pending age / failing to CloudWatch under it (every minute).",
