@@ -251,7 +251,10 @@ def reported_as(url: DatabaseUrl) -> Iterator[None]:
     try:
         yield
     except (psycopg.Error, sqlite3.Error) as error:
-        raise OutboxDatabaseError(f"outbox database {url.masked}: {one_line(error)}") from error
+        text = one_line(error)
+        if TABLE in text and ("no such table" in text or "does not exist" in text):
+            text += " (create it with: fanout outbox init)"
+        raise OutboxDatabaseError(f"outbox database {url.masked}: {text}") from error
 
 
 def one_line(error: BaseException) -> str:

@@ -1,6 +1,7 @@
 """The relay publishes what was committed, once, keeps each subject's order, and fails one row alone."""
 
 import json
+from pathlib import Path
 
 import pytest
 from outbox_support import cancelled, placed, receive_event_ids, rows, shipped, stage_committed
@@ -9,7 +10,8 @@ from fanout.cli.app import main
 from fanout.topology import AppliedTopology
 from producer.demo import demo_events
 from producer.options import PublishOptions
-from producer.outbox import outbox_status
+from producer.outbox import create_outbox, outbox_status
+from producer.outbox.locking import RelayLock
 from producer.outbox.relay import Relay
 from producer.outbox.store import OutboxStore
 from producer.outbox.urls import DatabaseUrl
@@ -106,3 +108,40 @@ def test_a_bad_or_unreachable_database_is_one_line_without_the_password(
         assert "s3cret-pw" not in err and "Traceback" not in err
         if "s3cret" in url:
             assert "fanout:***@" in err
+
+
+def test_published_rows_are_deleted_after_the_retention_and_pending_ones_kept(
+    outbox_url: str, fanout_topology: AppliedTopology
+) -> None:
+    published, pending = placed("order-c"), cancelled("order-c")
+    stage_committed(outbox_url, [published])
+    store = OutboxStore.open(DatabaseUrl.parse(outbox_url))
+    try:
+        relay = Relay(store, topic_arn=fanout_topology.deployed.topic_arn)
+        assert relay.publish_round().published == 1
+        stage_committed(outbox_url, [pending])
+        assert store.clean_up(retention_s=3600) == 0  # published just now: kept
+        assert store.clean_up(retention_s=0) == 1
+    finally:
+        store.close()
+    assert rows(outbox_url) == [(pending.id, None)]
+    assert outbox_status(outbox_url).published == 0
+
+
+def test_a_second_relay_on_one_sqlite_outbox_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'orders.sqlite3'}"
+    create_outbox(url)
+    with RelayLock(tmp_path / "orders.sqlite3"):
+        code, out, err = run_cli(["outbox", "relay", "--once", "--database-url", url], capsys)
+    assert code == 1 and out == ""
+    assert err.startswith("fanout: error: another relay is running") and err.count("\n") == 1
+
+
+def test_status_of_a_database_without_the_outbox_says_to_create_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    code, _, err = run_cli(["outbox", "status", "--database-url", url], capsys)
+    assert code == 1 and err.rstrip().endswith("(create it with: fanout outbox init)")
