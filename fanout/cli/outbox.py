@@ -16,7 +16,7 @@ DatabaseUrlOption = Annotated[
     typer.Option(
         "--database-url",
         envvar="FANOUT_OUTBOX_DATABASE_URL",
-        help="postgresql://user@host/db or sqlite:///path of the outbox (FANOUT_OUTBOX_DATABASE_URL).",
+        help="postgresql://user@host/db or sqlite:///path of the outbox.",
     ),
 ]
 
@@ -63,6 +63,14 @@ def relay(
         int | None,
         typer.Option("--metrics-port", min=0, max=65535, help="/healthz + /metrics port; 0 = off."),
     ] = None,
+    max_message_bytes: Annotated[
+        int | None,
+        typer.Option(
+            "--max-message-bytes",
+            min=1,
+            help="The topic's MaximumMessageSize, per message and per batch (default 262144; ≤ 1048576).",
+        ),
+    ] = None,
     payload_bucket: Annotated[
         str,
         typer.Option(
@@ -74,8 +82,9 @@ def relay(
 ) -> None:
     """Publish staged events to the topic: claim, publish in batches of 10, mark published.
 
-    Runs until SIGTERM (drains the round in progress) with /healthz and /metrics, or with --once
-    publishes what is pending and exits.
+    Runs until SIGTERM (drains the round in progress), with /healthz and /metrics.
+
+    --once publishes what is pending and exits (1 when some could not be: they stay pending).
     """
     import asyncio
 
@@ -89,7 +98,8 @@ def relay(
         database_url=require(database_url),
         **{name: value for name, value in overrides.items() if value is not None},
     )
-    options = PublishOptions(payload_bucket=payload_bucket or None)
+    limit = {"max_message_bytes": max_message_bytes} if max_message_bytes else {}
+    options = PublishOptions(**limit, payload_bucket=payload_bucket or None)
     if once:
         published = publish_pending(settings, options)
         print(f"published {published} event(s)")
