@@ -89,6 +89,7 @@ def relay(
     import asyncio
 
     from consumers.runtime.logs import configure_logging
+    from producer.entries import DEFAULT_MAX_MESSAGE_BYTES
     from producer.options import PublishOptions
     from producer.outbox.runner import publish_pending, run_forever
     from producer.outbox.settings import OutboxSettings
@@ -98,8 +99,10 @@ def relay(
         database_url=require(database_url),
         **{name: value for name, value in overrides.items() if value is not None},
     )
-    limit = {"max_message_bytes": max_message_bytes} if max_message_bytes else {}
-    options = PublishOptions(**limit, payload_bucket=payload_bucket or None)
+    options = PublishOptions(
+        max_message_bytes=max_message_bytes or DEFAULT_MAX_MESSAGE_BYTES,
+        payload_bucket=payload_bucket or None,
+    )
     if once:
         published = publish_pending(settings, options)
         print(f"published {published} event(s)")
