@@ -121,3 +121,28 @@ def test_init_is_idempotent_and_prints_its_ddl(outbox_url: str) -> None:
     assert printed == ddl_script(engine)
     assert "CREATE TABLE IF NOT EXISTS fanout_outbox" in printed
     assert ("pg_notify" in printed) == (engine == "postgresql")
+
+
+def test_sqlalchemy_async_connection_and_session(outbox_url: str) -> None:
+    asyncio_ext = pytest.importorskip("sqlalchemy.ext.asyncio")
+    url = outbox_url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
+        "sqlite:///", "sqlite+aiosqlite:///", 1
+    )
+    first, second, third = demo_events(3, seed=6)
+
+    async def run() -> None:
+        engine = asyncio_ext.create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await stage_async(connection, first)
+            async with asyncio_ext.AsyncSession(engine) as session:
+                await stage_async(session, second)
+                await session.commit()
+            async with asyncio_ext.AsyncSession(engine) as session:
+                await stage_async(session, third)
+                await session.rollback()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    assert [event_id for event_id, _ in rows(outbox_url)] == [first.id, second.id]
