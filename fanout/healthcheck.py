@@ -10,16 +10,26 @@ import sys
 import urllib.error
 import urllib.request
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from consumers.runtime.settings import ConsumerSettings
 from monitor.settings import MonitorSettings
-from producer.outbox.settings import OutboxSettings
 
 TIMEOUT_S = 3.0
 
 
+class RelayPort(BaseSettings):
+    """The outbox relay's /healthz port (producer.outbox.settings.OutboxSettings.metrics_port), read
+    without importing the producer, which would add most of a second to every probe."""
+
+    model_config = SettingsConfigDict(env_prefix="FANOUT_OUTBOX_", extra="ignore")
+
+    metrics_port: int = 9103
+
+
 def health_ports() -> list[int]:
     """The consumer's, the monitor's and the relay's /healthz ports as configured here (0 = off, skipped)."""
-    ports = (ConsumerSettings().health_port, MonitorSettings().metrics_port, OutboxSettings().metrics_port)
+    ports = (ConsumerSettings().health_port, MonitorSettings().metrics_port, RelayPort().metrics_port)
     return [port for port in dict.fromkeys(ports) if port]
 
 

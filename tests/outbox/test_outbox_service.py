@@ -4,9 +4,11 @@ CloudWatch, and stops promptly when asked."""
 import asyncio
 import time
 
+import pytest
 from outbox_support import stage_committed
 
 from fanout.aws import aws_settings
+from fanout.healthcheck import health_ports
 from fanout.topology import AppliedTopology
 from producer.demo import demo_events
 from producer.outbox import outbox_status
@@ -45,3 +47,9 @@ async def test_a_commit_wakes_the_relay_and_its_figures_reach_cloudwatch(
     metrics = cloudwatch.list_metrics(Namespace=NAMESPACE)["Metrics"]
     assert {metric["MetricName"] for metric in metrics} == {"OldestPendingAge", "Pending", "Failing"}
     assert all(metric["Dimensions"] == [{"Name": "Environment", "Value": "test"}] for metric in metrics)
+
+
+def test_the_container_health_probe_asks_the_relay_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert OutboxSettings().metrics_port in health_ports()  # the same default on both sides
+    monkeypatch.setenv("FANOUT_OUTBOX_METRICS_PORT", "9555")
+    assert OutboxSettings().metrics_port == 9555 and 9555 in health_ports()
