@@ -2,6 +2,11 @@
 CloudWatch, and stops promptly when asked."""
 
 import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -53,3 +58,26 @@ def test_the_container_health_probe_asks_the_relay_port(monkeypatch: pytest.Monk
     assert OutboxSettings().metrics_port in health_ports()  # the same default on both sides
     monkeypatch.setenv("FANOUT_OUTBOX_METRICS_PORT", "9555")
     assert OutboxSettings().metrics_port == 9555 and 9555 in health_ports()
+
+
+def test_an_unreachable_database_is_logged_without_its_password_and_sigterm_still_stops_the_relay() -> None:
+    relay = subprocess.Popen(
+        [sys.executable, "-m", "fanout.cli", "outbox", "relay"],
+        env={
+            **os.environ,
+            "FANOUT_OUTBOX_DATABASE_URL": "postgresql://fanout:s3cret-pw@127.0.0.1:9/orders",
+            "FANOUT_OUTBOX_METRICS_PORT": "0",
+            "FANOUT_OUTBOX_LOG_JSON": "true",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    time.sleep(3)  # start-up and a failed connection or two
+    assert relay.poll() is None, "the relay gave up instead of retrying"
+    relay.send_signal(signal.SIGTERM)
+    output, _ = relay.communicate(timeout=10)
+    assert relay.returncode == 0, output
+    events = [json.loads(line)["event"] for line in output.splitlines() if line.startswith("{")]
+    assert "outbox_database_error" in events and events[-1] == "outbox_relay_stopped"
+    assert "fanout:***@127.0.0.1:9/orders" in output and "s3cret-pw" not in output
