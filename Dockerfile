@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every fanout service; the command picks the service:
 #   fanout consume email | fanout consume inventory | fanout consume analytics | fanout monitor
+#   | fanout outbox relay (FANOUT_OUTBOX_DATABASE_URL: the order service's database)
 # (compose.yaml and the ECS task definitions in infra/terraform set it).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -18,7 +19,7 @@ COPY monitor ./monitor
 # The project itself from the build context (its dependencies are pinned by lower bounds in pyproject.toml).
 # hadolint ignore=DL3013
 RUN python -m venv --without-pip /opt/fanout \
-    && pip --python /opt/fanout/bin/python install --no-cache-dir ".[services,monitor]"
+    && pip --python /opt/fanout/bin/python install --no-cache-dir ".[services,monitor,outbox]"
 
 # --- runtime: the virtualenv only, run by an unprivileged user ---------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
@@ -39,8 +40,9 @@ COPY --from=build /opt/fanout /opt/fanout
 # root filesystem is read-only.
 WORKDIR /var/lib/fanout
 USER 10001:10001
-# /healthz of a consumer (FANOUT_CONSUMER_HEALTH_PORT, 8080) or the monitor (FANOUT_MONITOR_METRICS_PORT, 9102).
-EXPOSE 8080 9102
+# /healthz of a consumer (FANOUT_CONSUMER_HEALTH_PORT, 8080), the monitor (FANOUT_MONITOR_METRICS_PORT, 9102)
+# or the outbox relay (FANOUT_OUTBOX_METRICS_PORT, 9103).
+EXPOSE 8080 9102 9103
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-m", "fanout.healthcheck"]
 CMD ["fanout", "--help"]

@@ -10,7 +10,7 @@ from consumers.runtime.logs import LoggingObserver, configure_logging
 from consumers.runtime.metrics import MetricsObserver
 from consumers.runtime.service import Service
 from consumers.runtime.settings import ConsumerSettings
-from consumers.runtime.signals import stop_on_signals
+from fanout.signals import stop_on_signals
 
 
 @contextlib.asynccontextmanager

@@ -49,6 +49,12 @@ class FanoutGroup(LazyGroup):
             "targets are shown, not enforced.",
             extra="local",
         ),
+        "outbox": LazyCommand(
+            "fanout.cli.outbox",
+            "app",
+            "The transactional outbox: create its table, relay staged events to SNS, show its backlog.",
+            extra="outbox",
+        ),
         "dev": LazyCommand(
             "fanout.cli.dev",
             "dev",

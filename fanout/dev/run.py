@@ -18,7 +18,7 @@ from consumers.runtime.consumer import Consumer
 from consumers.runtime.launch import idempotency_store
 from consumers.runtime.logs import LoggingObserver
 from consumers.runtime.settings import ConsumerSettings
-from consumers.runtime.signals import stop_on_signals
+from fanout.signals import stop_on_signals
 from fanout.dev.dashboard import consumers_table, render
 from fanout.dev.environment import DevEnvironment
 from fanout.dev.snapshot import Snapshot, take_snapshot

@@ -68,3 +68,18 @@ output "monitor" {
     log_group_name      = module.monitor.log_group_name
   }
 }
+
+output "outbox_relay" {
+  description = "The outbox relay's ECS service (name, ARNs, roles, log group) and its oldest-pending-age alarm; null while outbox_relay.enabled is false."
+  value = try({
+    for name, relay in module.outbox_relay : name => {
+      name                         = relay.service_name
+      arn                          = relay.service_arn
+      task_definition_arn          = relay.task_definition_arn
+      task_role_arn                = relay.task_role_arn
+      execution_role_arn           = relay.execution_role_arn
+      log_group_name               = relay.log_group_name
+      oldest_pending_age_alarm_arn = aws_cloudwatch_metric_alarm.outbox_oldest_pending_age[name].arn
+    }
+  }["outbox-relay"], null)
+}

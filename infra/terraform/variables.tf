@@ -144,3 +144,31 @@ variable "payload_bucket_arn" {
     error_message = "payload_bucket_arn must be an S3 bucket ARN, e.g. arn:aws:s3:::acme-prod-fanout-payloads."
   }
 }
+
+variable "outbox_relay" {
+  description = "The transactional outbox relay (fanout outbox relay): enabled, database_url_secret_arn (a Secrets Manager secret or SSM parameter holding the order service's postgresql:// URL, FANOUT_OUTBOX_DATABASE_URL), size, tasks (several relays never publish a row twice), the oldest-pending-age alarm threshold, extra environment and secrets, egress to the database."
+  type = object({
+    enabled                    = optional(bool, false)
+    database_url_secret_arn    = optional(string)
+    cpu                        = optional(number, 256)
+    memory                     = optional(number, 512)
+    desired_count              = optional(number, 1)
+    oldest_pending_age_alarm_s = optional(number, 300)
+    environment                = optional(map(string), {})
+    secrets                    = optional(map(string), {})
+    egress = optional(list(object({
+      description = string
+      port        = number
+      cidr        = string
+    })), [])
+  })
+  default = {}
+  validation {
+    condition     = !var.outbox_relay.enabled || can(regex("^arn:[^:]+:(secretsmanager|ssm):", var.outbox_relay.database_url_secret_arn))
+    error_message = "outbox_relay.enabled needs database_url_secret_arn: the ARN of a Secrets Manager secret or SSM parameter holding the postgresql:// URL."
+  }
+  validation {
+    condition     = var.outbox_relay.desired_count >= 1 && var.outbox_relay.oldest_pending_age_alarm_s >= 60
+    error_message = "outbox_relay needs desired_count >= 1 and oldest_pending_age_alarm_s >= 60."
+  }
+}

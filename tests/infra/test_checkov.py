@@ -44,8 +44,9 @@ def test_checkov_finds_no_failed_check(checkov: Path) -> None:
     failed = [(c["check_id"], c["resource"], c["file_path"]) for c in report["results"]["failed_checks"]]
     assert failed == []
     assert result.returncode == 0, result.stderr
-    # The modules were scanned, not just the root: one log group per consumer service and the monitor.
+    # The modules were scanned, not just the root: one log group per consumer service, the monitor and
+    # the outbox relay (scanned even while disabled).
     log_groups = {c["resource"] for c in report["results"]["passed_checks"] if c["check_id"] == "CKV_AWS_158"}
-    assert len(log_groups) == 4
+    assert len(log_groups) == 5
     skipped = {(c["check_id"], Path(c["file_path"]).name) for c in report["results"]["skipped_checks"]}
     assert skipped == inline_skips()

@@ -13,6 +13,7 @@ from consumers.services.email.settings import EmailSettings
 from fanout.aws import AwsSettings
 from fanout.topology import declared_topology
 from fanout.topology.declared import EnvironmentSettings
+from producer.outbox.settings import OutboxSettings
 
 MAILPIT_SMTP_PORT = 1025  # mailpit's default SMTP listener
 
@@ -37,6 +38,7 @@ def test_the_validator_rejects_a_broken_service() -> None:
 def test_every_service_runs_its_command() -> None:
     expected = {c.name: ["fanout", "consume", c.name] for c in declared_topology("local").consumers}
     expected |= {"monitor": ["fanout", "monitor"], "topology": ["fanout", "topology", "apply"]}
+    expected |= {"outbox-init": ["fanout", "outbox", "init"], "outbox-relay": ["fanout", "outbox", "relay"]}
     assert {name: service["command"] for name, service in fanout_services().items()} == expected
 
 
@@ -115,3 +117,17 @@ def test_the_grace_period_outlasts_the_drain() -> None:
             service["environment"].get("FANOUT_CONSUMER_DRAIN_TIMEOUT_S", ConsumerSettings().drain_timeout_s)
         )
         assert drain_s + 5 < grace_s, name
+
+
+def test_the_outbox_relay_starts_after_its_table_exists_in_the_order_database(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    services = compose()["services"]
+    relay, init = services["outbox-relay"], services["outbox-init"]
+    assert relay["depends_on"]["outbox-init"] == {"condition": "service_completed_successfully"}
+    assert init["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    for variable, value in relay["environment"].items():
+        monkeypatch.setenv(variable, value)
+    url = urlsplit(OutboxSettings().database_url)
+    assert url.hostname == "postgres" and url.path == f"/{services['postgres']['environment']['POSTGRES_DB']}"
+    assert init["environment"] == relay["environment"]

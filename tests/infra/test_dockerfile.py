@@ -111,11 +111,14 @@ def run_healthcheck(environment: dict[str, str]) -> int:
     ]
     command = exec_form(healthcheck)
     assert command[0] == "python"
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FANOUT_CONSUMER_", "FANOUT_MONITOR_"))}
+    ours = ("FANOUT_CONSUMER_", "FANOUT_MONITOR_", "FANOUT_OUTBOX_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     return subprocess.run([sys.executable, *command[1:]], env={**clean, **environment}, timeout=30).returncode
 
 
-@pytest.mark.parametrize("variable", ["FANOUT_CONSUMER_HEALTH_PORT", "FANOUT_MONITOR_METRICS_PORT"])
+@pytest.mark.parametrize(
+    "variable", ["FANOUT_CONSUMER_HEALTH_PORT", "FANOUT_MONITOR_METRICS_PORT", "FANOUT_OUTBOX_METRICS_PORT"]
+)
 def test_healthcheck_follows_the_service_health_port(
     health_server: http.server.HTTPServer, variable: str
 ) -> None:

@@ -22,6 +22,8 @@ from consumers.runtime.settings import DEFAULT_DRAIN_TIMEOUT_S
 from fanout.contract.payloads import KEY_PREFIX
 from fanout.topology import declared_topology
 from monitor.settings import MonitorSettings
+from producer.outbox.cloudwatch import OLDEST_PENDING_AGE
+from producer.outbox.settings import OutboxSettings
 
 
 def test_consumer_task_role_is_least_privilege() -> None:
@@ -211,3 +213,36 @@ def test_the_ecs_stop_timeout_outlasts_the_default_drain() -> None:
     assert stop_timeout_s > DEFAULT_DRAIN_TIMEOUT_S + 5
     for name, module in labelled(TERRAFORM, "module").items():
         assert module.get("stop_timeout_s", stop_timeout_s) > DEFAULT_DRAIN_TIMEOUT_S + 5, name
+
+
+def test_the_outbox_relay_publishes_only_to_the_orders_topic_and_alarms_when_its_figures_stop() -> None:
+    granted = statements(TERRAFORM, "outbox_relay")
+    assert {sid: (sorted(s["actions"]), s["resources"]) for sid, s in granted.items()} == {
+        "PublishOrderEvents": (["sns:Publish"], ["${aws_sns_topic.orders.arn}"]),
+        "EncryptWithMessageKey": (["kms:Decrypt", "kms:GenerateDataKey"], ["${aws_kms_key.messages.arn}"]),
+        "ReportOutboxMetrics": (["cloudwatch:PutMetricData"], ["*"]),
+        "OffloadLargePayloads": (["s3:PutObject"], [f"${{statement.value}}/{KEY_PREFIX}*"]),
+    }
+    (condition,) = granted["ReportOutboxMetrics"]["condition"]
+    assert condition["variable"] == "cloudwatch:namespace"
+    assert condition["values"] == ["${local.outbox_metrics_namespace}"]
+
+    relay = labelled(TERRAFORM, "module")["outbox_relay"]
+    assert relay["command"] == ["fanout", "outbox", "relay"]
+    assert relay["for_each"] == "${local.outbox_relay}"
+    # The variables the relay reads (OutboxSettings: FANOUT_OUTBOX_<FIELD>).
+    for variable in ("FANOUT_OUTBOX_TOPIC_ARN", "FANOUT_OUTBOX_CLOUDWATCH_NAMESPACE"):
+        assert variable in relay["environment_variables"]
+        assert variable.removeprefix("FANOUT_OUTBOX_").lower() in OutboxSettings.model_fields
+    assert "FANOUT_OUTBOX_DATABASE_URL = each.value.database_url_secret_arn" in relay["secrets"]
+
+    alarm = resource(TERRAFORM, "aws_cloudwatch_metric_alarm", "outbox_oldest_pending_age")
+    assert (alarm["namespace"], alarm["metric_name"]) == (
+        "${local.outbox_metrics_namespace}",
+        OLDEST_PENDING_AGE,
+    )
+    assert alarm["dimensions"] == {"Environment": "${var.environment}"}
+    assert alarm["treat_missing_data"] == "breaching"  # a dead relay sends nothing
+    assert alarm["alarm_actions"] == alarm["ok_actions"] == ["${aws_sns_topic.alarms.arn}"]
+    namespace = labelled(TERRAFORM, "locals")["outbox_metrics_namespace"]
+    assert namespace == "Fanout/Outbox"

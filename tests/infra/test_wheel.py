@@ -197,9 +197,9 @@ def test_core_publishes_and_reads_the_topology(
         assert result.returncode == 0, f"{command}: {result.stderr}"
 
 
-def test_the_dockerfile_installs_the_services_and_the_monitor() -> None:
+def test_the_dockerfile_installs_the_services_the_monitor_and_the_outbox_relay() -> None:
     (target,) = [word for word in image_pip_command() if word.startswith(".")]
-    assert target == ".[services,monitor]"
+    assert target == ".[services,monitor,outbox]"
 
 
 def test_image_consumer_checks_the_deployed_topology(

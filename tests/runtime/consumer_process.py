@@ -14,7 +14,7 @@ from consumers.runtime.consumer import Consumer
 from consumers.runtime.context import HandlerContext
 from consumers.runtime.service import Service, handles
 from consumers.runtime.settings import ConsumerSettings
-from consumers.runtime.signals import stop_on_signals
+from fanout.signals import stop_on_signals
 from fanout.contract import CloudEvent, OrderPlaced
 
 

@@ -1,4 +1,4 @@
-"""SIGTERM/SIGINT → graceful consumer shutdown."""
+"""SIGTERM/SIGINT → graceful shutdown of a long-running service (consumer, outbox relay)."""
 
 import asyncio
 import signal
