@@ -4,7 +4,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Generic, Literal, TypeVar, cast
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 DEFAULT_SOURCE = "urn:fanout:order-service"
 
@@ -27,7 +34,8 @@ DataT = TypeVar("DataT", bound=EventData)
 
 
 class CloudEvent(BaseModel, Generic[DataT]):
-    """A CloudEvents 1.0 envelope; `schemaversion` and `correlationid` are extension attributes."""
+    """A CloudEvents 1.0 envelope; `schemaversion`, `correlationid` and the optional `notbefore`
+    (RFC 3339: consumers do not handle the event before then) are extension attributes."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -42,7 +50,16 @@ class CloudEvent(BaseModel, Generic[DataT]):
     subject: str = Field(min_length=1)
     schemaversion: int = Field(ge=1)
     correlationid: str = Field(min_length=1)
+    notbefore: AwareDatetime | None = None
     data: DataT
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_extensions(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """An absent optional extension is left out, never written as null."""
+        document = handler(self)
+        if isinstance(document, dict) and document.get("notbefore", 0) is None:
+            del document["notbefore"]
+        return document
 
 
 def new_event(

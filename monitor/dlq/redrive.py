@@ -23,7 +23,11 @@ from monitor.dlq.queues import DeadLetterQueue
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.type_defs import MessageTypeDef, StartMessageMoveTaskRequestTypeDef
+    from mypy_boto3_sqs.type_defs import (
+        MessageTypeDef,
+        SendMessageBatchRequestEntryTypeDef,
+        StartMessageMoveTaskRequestTypeDef,
+    )
 
 COPY_HOLD_S = 60  # a message received for copying stays hidden this long if the copier dies
 EMPTY_POLLS_BEFORE_DONE = 3  # empty receives while others (a peek) still hold messages
@@ -53,6 +57,23 @@ class MoveTaskStatus:
     @property
     def running(self) -> bool:
         return self.status == RUNNING
+
+
+def resend_entry(
+    key: str, letter: DeadLetter, message: "MessageTypeDef"
+) -> "SendMessageBatchRequestEntryTypeDef":
+    """The SendMessageBatch entry putting a dead letter back; on FIFO queues in its message group,
+    deduplicated by its DLQ message id (a rerun after a failed delete sends no duplicate)."""
+    entry: SendMessageBatchRequestEntryTypeDef = {
+        "Id": key,
+        "MessageBody": letter.body,
+        "MessageAttributes": letter.original_attributes(),
+    }
+    group = message.get("Attributes", {}).get("MessageGroupId")
+    if group is not None:
+        entry["MessageGroupId"] = group
+        entry["MessageDeduplicationId"] = message["MessageId"]
+    return entry
 
 
 def single_attempt_sqs() -> "SQSClient":
@@ -140,10 +161,7 @@ class Redriver:
         letters = {key: DeadLetter.from_message(message) for key, message in by_id.items()}
         sent = self._sqs.send_message_batch(
             QueueUrl=self._queue.source.url,
-            Entries=[
-                {"Id": key, "MessageBody": letter.body, "MessageAttributes": letter.original_attributes()}
-                for key, letter in letters.items()
-            ],
+            Entries=[resend_entry(key, letter, by_id[key]) for key, letter in letters.items()],
         )
         sent_ids = [entry["Id"] for entry in sent.get("Successful", [])]
         if sent_ids:

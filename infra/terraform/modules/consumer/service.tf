@@ -10,7 +10,7 @@ module "service" {
   cpu                   = var.service.cpu
   memory                = var.service.memory
   desired_count         = var.service.min_tasks
-  environment_variables = var.service.environment
+  environment_variables = merge(var.service.environment, { FANOUT_TOPOLOGY_FIFO = tostring(var.fifo) })
   secrets               = var.service.secrets
   egress                = var.service.egress
 }
