@@ -61,7 +61,7 @@ def receive_all(queue_url: str) -> list[dict[str, Any]]:
     sqs = sync_client("sqs")
     found: list[dict[str, Any]] = []
     while batch := sqs.receive_message(
-        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+        QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageSystemAttributeNames=["All"]
     ).get("Messages", []):
         found += [dict(message) for message in batch]
         for message in batch:
