@@ -119,6 +119,8 @@ def test_apply_again_verify_and_show(fifo_env: None, capsys: pytest.CaptureFixtu
     capsys.readouterr()
     assert run(["topology", "verify"]) == 0
     assert "matches" in capsys.readouterr().out
+    assert run(["consume", "email", "--check"]) == 0  # the consumer finds and verifies its .fifo queue
+    assert "topology matches" in capsys.readouterr().out
     assert run(["topology", "show", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["topic_arn"] == first.topic_arn

@@ -28,6 +28,8 @@ def _introduce(env: DevEnvironment) -> None:
         "AWS_REGION": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
         "FANOUT_ENV": env.topology.declared.prefix,
     }
+    if env.topology.declared.fifo:
+        exports["FANOUT_TOPOLOGY_FIFO"] = "true"
     if env.embedded:
         line = " ".join(f"{name}={value}" for name, value in exports.items())
         console.print(f"other terminals: export {line}", markup=False, highlight=False, soft_wrap=True)
