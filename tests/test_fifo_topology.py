@@ -179,7 +179,8 @@ def test_status_monitor_and_dlq_tools_work_on_fifo_dlqs(
             },
         )
     assert run(["status", "--json"]) == 0
-    assert "3" in capsys.readouterr().out
+    rows = {row["consumer"]: row["dlq"] for row in json.loads(capsys.readouterr().out)}
+    assert rows == {"email": 3, "inventory": 0, "analytics": 0}
     assert run(["monitor", "--once", "--state", str(tmp_path / "state.db")]) == 3  # over the threshold
     capsys.readouterr()
     assert run(["dlq", "show", "email", "--json"]) == 0
