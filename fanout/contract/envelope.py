@@ -57,7 +57,7 @@ class CloudEvent(BaseModel, Generic[DataT]):
     def _omit_absent_extensions(self, handler: SerializerFunctionWrapHandler) -> Any:
         """An absent optional extension is left out, never written as null."""
         document = handler(self)
-        if isinstance(document, dict) and document.get("notbefore", 0) is None:
+        if isinstance(document, dict) and "notbefore" in document and document["notbefore"] is None:
             del document["notbefore"]
         return document
 
