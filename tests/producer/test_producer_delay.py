@@ -13,7 +13,7 @@ from test_producer_cli import PLACED, assert_one_line_error, run_cli
 from fanout.contract import ORDER_EVENTS, OrderShipped, new_event
 from fanout.contract.envelope import CloudEvent
 from fanout.contract.wire import read_body
-from fanout.topology import AppliedTopology, declared_topology
+from fanout.topology import AppliedTopology, QueueSettings, declared_topology
 from producer.async_publisher import AsyncPublisher
 from producer.delays import InvalidDelay, parse_delay, with_delay
 from producer.publisher import Publisher
@@ -59,6 +59,8 @@ def test_the_declared_topology_honours_up_to_its_smallest_receive_budget() -> No
     # analytics has maxReceiveCount 3: two 12 h deferrals (less a minute each), then its handler.
     assert topology.longest_delay_s == 2 * (43_200 - 60)
     assert topology.consumer("inventory").queue.longest_delay_s == 7 * (43_200 - 60)
+    short_lived = QueueSettings(max_receive_count=10, retention_s=7200)
+    assert short_lived.longest_delay_s == 3600  # due an hour before retention would drop it
 
 
 def test_notbefore_is_an_rfc3339_extension_written_only_when_set() -> None:
