@@ -272,8 +272,12 @@ class TopologyClient:
             topic_arn = self.topic_arn(topology)
         except TopologyMissing as missing:
             return [str(missing)]
-        names = list(consumers) if consumers is not None else [c.name for c in topology.consumers]
-        drifts: list[str] = self._topic_drifts(topology, topic_arn)
+        if (
+            consumers is None
+        ):  # the whole deployment, topic included (a consumer's role may not read the topic)
+            names, drifts = [c.name for c in topology.consumers], self._topic_drifts(topology, topic_arn)
+        else:
+            names, drifts = list(consumers), []
         for name in names:
             drifts.extend(self._verify_consumer(topology, topology.consumer(name), topic_arn))
         return drifts
