@@ -272,9 +272,8 @@ class TopologyClient:
             topic_arn = self.topic_arn(topology)
         except TopologyMissing as missing:
             return [str(missing)]
-        if (
-            consumers is None
-        ):  # the whole deployment, topic included (a consumer's role may not read the topic)
+        # The whole deployment includes the topic's attributes; a consumer's role may not read them.
+        if consumers is None:
             names, drifts = [c.name for c in topology.consumers], self._topic_drifts(topology, topic_arn)
         else:
             names, drifts = list(consumers), []
