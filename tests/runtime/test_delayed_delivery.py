@@ -85,10 +85,10 @@ async def test_a_delayed_event_is_deferred_then_handled_when_due(make_queue: Mak
     queue = make_queue(max_receive_count=2)  # the edge: deferred on receive 1, handled on the last one
     spy = HandlerSpy()
     service = OrdersRecorder()
-    event = delayed(placed("o-delay"), 2.0)
-    due = time.monotonic() + 2.0
-    send_event(queue.url, event)
     async with Consumer(service, queue.url, queue.dlq_url, fast_settings(), observers=[spy]).running():
+        event = delayed(placed("o-delay"), 2.0)  # sent once the consumer runs: it sees it before due
+        due = time.monotonic() + 2.0
+        send_event(queue.url, event)
         await spy.wait_for(event_id=event.id, outcome="deferred", timeout=10)
         assert service.calls == []
         await wait_for_depth(queue.url, lambda d: d.in_flight == 1, what="hidden, not deleted")
@@ -103,12 +103,11 @@ async def test_a_deferred_event_survives_a_consumer_restart_and_is_handled_once(
     make_queue: MakeQueue,
 ) -> None:
     queue = make_queue(max_receive_count=3)
-    event = delayed(placed("o-restart"), 3.0)
-    due = time.monotonic() + 3.0
-    send_event(queue.url, event)
-
     first, first_spy = OrdersRecorder(), HandlerSpy()
     async with Consumer(first, queue.url, queue.dlq_url, fast_settings(), observers=[first_spy]).running():
+        event = delayed(placed("o-restart"), 3.0)
+        due = time.monotonic() + 3.0
+        send_event(queue.url, event)
         await first_spy.wait_for(event_id=event.id, outcome="deferred", timeout=10)
     assert first.calls == []  # stopped while the event was deferred
 
