@@ -10,7 +10,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from fanout.aws import async_client
 from fanout.contract.envelope import CloudEvent
-from fanout.topology import Topology
+from fanout.topology import Topology, declared_topology
+from producer.delays import Delay, with_delay
 from producer.entries import Offload
 from producer.options import PublishOptions
 from producer.results import BatchResult, PublishResult
@@ -63,14 +64,26 @@ class AsyncPublisher:
             raise RuntimeError(NOT_ENTERED)
         return self._topic_arn
 
-    async def publish(self, event: CloudEvent[Any]) -> PublishResult:
-        """Publish one event; PublishFailed if it could not be, OversizedMessage before sending."""
-        return (await self.publish_many([event])).raise_for_failures().results[0]
+    async def publish(self, event: CloudEvent[Any], *, delay: Delay | None = None) -> PublishResult:
+        """Publish one event; PublishFailed if it could not be, OversizedMessage before sending.
 
-    async def publish_many(self, events: Sequence[CloudEvent[Any]]) -> BatchResult:
-        """Publish in PublishBatch calls, retrying only retryable failed entries; one result per event."""
+        `delay` (a timedelta or seconds): consumers handle the event no earlier than that from now.
+        """
+        return (await self.publish_many([event], delay=delay)).raise_for_failures().results[0]
+
+    async def publish_many(
+        self, events: Sequence[CloudEvent[Any]], *, delay: Delay | None = None
+    ) -> BatchResult:
+        """Publish in PublishBatch calls, retrying only retryable failed entries; one result per event.
+
+        `delay`: every event carries `notbefore` = now + delay (InvalidDelay, before sending, when
+        longer than the topology's queues honour).
+        """
         if self._sns is None:
             raise RuntimeError(NOT_ENTERED)
+        if delay is not None:
+            longest_s = (self._topology or declared_topology()).longest_delay_s
+            events = with_delay(events, delay, longest_s=longest_s)
         run = PublishRun(events, topic_arn=self.topic_arn, options=self._options)
         while (batch := run.next_batch()) is not None:
             await asyncio.sleep(batch.delay_s)

@@ -9,10 +9,10 @@ from fanout.contract.envelope import CloudEvent, with_trace_context
 from fanout.contract.payloads import PAYLOAD_SIZE_ATTRIBUTE, PayloadPointer
 from fanout.contract.wire import StringAttributes, message_attributes, message_size
 from fanout.errors import FanoutError
+from fanout.topology.model import FIFO_SUFFIX
 
 DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024  # SNS default; a topic's MaximumMessageSize can raise it
 LARGEST_MAX_MESSAGE_BYTES = 1024 * 1024  # the most any SNS topic accepts
-FIFO_SUFFIX = ".fifo"
 SHOWN_OVERSIZED = 3
 
 

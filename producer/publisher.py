@@ -8,7 +8,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from fanout.aws import sync_client
 from fanout.contract.envelope import CloudEvent
-from fanout.topology import Topology
+from fanout.topology import Topology, declared_topology
+from producer.delays import Delay, with_delay
 from producer.entries import Offload
 from producer.options import PublishOptions
 from producer.results import BatchResult, PublishResult
@@ -37,14 +38,25 @@ class Publisher:
         self._sns = sns or sync_client("sns")
         self._s3: S3Client | None = None  # made on the first offloaded event
         self._options = options or PublishOptions()
+        self._topology = topology
         self.topic_arn = topic_arn or resolve_topic_arn(topology)
 
-    def publish(self, event: CloudEvent[Any]) -> PublishResult:
-        """Publish one event; PublishFailed if it could not be, OversizedMessage before sending."""
-        return self.publish_many([event]).raise_for_failures().results[0]
+    def publish(self, event: CloudEvent[Any], *, delay: Delay | None = None) -> PublishResult:
+        """Publish one event; PublishFailed if it could not be, OversizedMessage before sending.
 
-    def publish_many(self, events: Sequence[CloudEvent[Any]]) -> BatchResult:
-        """Publish in PublishBatch calls, retrying only retryable failed entries; one result per event."""
+        `delay` (a timedelta or seconds): consumers handle the event no earlier than that from now.
+        """
+        return self.publish_many([event], delay=delay).raise_for_failures().results[0]
+
+    def publish_many(self, events: Sequence[CloudEvent[Any]], *, delay: Delay | None = None) -> BatchResult:
+        """Publish in PublishBatch calls, retrying only retryable failed entries; one result per event.
+
+        `delay`: every event carries `notbefore` = now + delay (InvalidDelay, before sending, when
+        longer than the topology's queues honour).
+        """
+        if delay is not None:
+            longest_s = (self._topology or declared_topology()).longest_delay_s
+            events = with_delay(events, delay, longest_s=longest_s)
         run = PublishRun(events, topic_arn=self.topic_arn, options=self._options)
         while (batch := run.next_batch()) is not None:
             time.sleep(batch.delay_s)

@@ -2,7 +2,9 @@
 
 A run hands out PublishBatch calls one at a time (`next_batch`), takes back each response
 (`record`) or a whole-call failure (`abort`), re-queues only entries that failed retryably,
-and finally reports one result per event (`result`). The publishers only do the calls and sleeps:
+and finally reports one result per event (`result`). On a FIFO topic a message group's events
+keep their order: a group has at most one entry per call, and once one of its entries is to be
+retried, its later entries wait for the same retry round. The publishers only do the calls and sleeps:
 
     while (batch := run.next_batch()) is not None:
         sleep(batch.delay_s); store(batch.uploads); run.record(batch, sns.publish_batch(**batch.request))
@@ -62,36 +64,46 @@ class PublishRun:
         self._options = options
         self._results: list[PublishResult | None] = [None] * len(entries)
         self._to_send = [_Pending(position, entry) for position, entry in enumerate(entries)]
-        self._queued: deque[Batch] = deque()
+        self._queued: deque[tuple[float, list[_Pending]]] = deque()
+        self._held_groups: set[str] = set()  # FIFO groups with an entry waiting for the next round
         self._round = 0
 
     def next_batch(self) -> Batch | None:
         """The next call to make, or None when every event is settled."""
-        if not self._queued and self._to_send:
-            self._start_round()
-        if not self._queued:
-            return None
-        batch = self._queued.popleft()
-        for item in batch.members:
+        while True:
+            if not self._queued and self._to_send:
+                self._start_round()
+            if not self._queued:
+                return None
+            delay_s, planned = self._queued.popleft()
+            members = [item for item in planned if item.entry.group_id not in self._held_groups]
+            self._to_send += [item for item in planned if item.entry.group_id in self._held_groups]
+            if members:
+                break
+        for item in members:
             item.attempts += 1
-        return batch
+        request = {
+            "TopicArn": self._topic_arn,
+            "PublishBatchRequestEntries": [
+                item.entry.request_entry(str(index)) for index, item in enumerate(members)
+            ],
+        }
+        return Batch(delay_s, tuple(members), request)
 
     def _start_round(self) -> None:
         self._round += 1
+        self._held_groups.clear()
         delay_s = self._options.retry.delay_s(self._round - 1) if self._round > 1 else 0.0
         pending = sorted(self._to_send, key=lambda item: item.position)  # keep the caller's order
         self._to_send = []
         groups = plan_batches(
-            pending, lambda item: item.entry.size, max_bytes=self._options.max_message_bytes
+            pending,
+            lambda item: item.entry.size,
+            max_bytes=self._options.max_message_bytes,
+            group=lambda item: item.entry.group_id,
         )
         for number, group in enumerate(groups):
-            request = {
-                "TopicArn": self._topic_arn,
-                "PublishBatchRequestEntries": [
-                    item.entry.request_entry(str(index)) for index, item in enumerate(group)
-                ],
-            }
-            self._queued.append(Batch(delay_s if number == 0 else 0.0, tuple(group), request))
+            self._queued.append((delay_s if number == 0 else 0.0, group))
 
     def record(self, batch: Batch, response: Mapping[str, Any]) -> None:
         """Settle what succeeded or failed for good; queue retryable failures for the next round."""
@@ -109,7 +121,7 @@ class PublishRun:
         """A whole call failed (after the SDK's own retries): fail its entries, send nothing more."""
         for item in batch.members:
             self._settle(item, error=str(error))
-        unsent = [item for queued in self._queued for item in queued.members] + self._to_send
+        unsent = [item for _, queued in self._queued for item in queued] + self._to_send
         for item in unsent:
             self._settle(item, error=f"not sent: an earlier PublishBatch call failed: {error}")
         self._queued.clear()
@@ -124,6 +136,8 @@ class PublishRun:
     def _retry_or_settle(self, item: _Pending, failure: Mapping[str, Any]) -> None:
         if self._options.retry.should_retry(failure, item.attempts):
             self._to_send.append(item)
+            if item.entry.group_id is not None:
+                self._held_groups.add(item.entry.group_id)
         else:
             self._settle(item, error=failure_text(failure))
 

@@ -102,3 +102,47 @@ def test_fan_out_reaches_exactly_the_subscribed_queues(fanout_topology: AppliedT
         ).get("Messages", [])
         received[name] = [json.loads(m["Body"])["id"] for m in messages]
     assert received == {"email": [event.id], "inventory": [], "analytics": [event.id]}
+
+
+def test_queue_delay_is_declared_per_consumer(fanout_endpoint: str) -> None:
+    from fanout.local.endpoint import reset_endpoint
+
+    reset_endpoint(fanout_endpoint)
+    delayed = Topology(
+        prefix="test",
+        consumers=(
+            ConsumerSpec(
+                name="email", event_types=frozenset({"order.shipped"}), queue=QueueSettings(delay_s=2)
+            ),
+            ConsumerSpec(name="analytics", event_types=frozenset({"order.shipped"})),
+        ),
+    )
+    deployed = client().apply(delayed)
+    sqs = sync_client("sqs")
+    email, analytics = (deployed.consumers[name].queue.url for name in ("email", "analytics"))
+    assert sqs.get_queue_attributes(QueueUrl=email, AttributeNames=["DelaySeconds"])["Attributes"] == {
+        "DelaySeconds": "2"
+    }
+    sqs.set_queue_attributes(QueueUrl=email, Attributes={"DelaySeconds": "0"})
+    assert client().verify(delayed) == ["test-email: DelaySeconds is '0', want '2'"]
+    client().apply(delayed)
+    from datetime import UTC, datetime
+
+    event = new_event(
+        OrderShipped(order_id="o-1", carrier="DHL", tracking_number="T1", shipped_at=datetime.now(UTC))
+    )
+    sync_client("sns").publish(
+        TopicArn=deployed.topic_arn,
+        Message=event.model_dump_json(),
+        MessageAttributes=message_attributes(event),  # type: ignore[arg-type]
+    )
+    assert len(sqs.receive_message(QueueUrl=analytics, WaitTimeSeconds=0).get("Messages", [])) == 1
+    assert sqs.receive_message(QueueUrl=email, WaitTimeSeconds=0).get("Messages", []) == []  # delayed
+    later = sqs.receive_message(QueueUrl=email, WaitTimeSeconds=5).get("Messages", [])
+    assert [json.loads(message["Body"])["id"] for message in later] == [event.id]
+
+
+def test_queue_delay_is_limited_to_what_sqs_allows() -> None:
+    for wrong in (-1, 901):
+        with pytest.raises(ValueError, match="delay_s"):
+            QueueSettings(delay_s=wrong)

@@ -25,3 +25,7 @@ class UnhandledEventType(FanoutError):
 
 class HandlerTimeout(RetryableError):
     """The handler ran past its timeout; like any retryable failure, the message is retried."""
+
+
+class DelayTooLong(FanoutError):
+    """The event's `notbefore` lies beyond the receives its queue allows: dead-lettered at once."""

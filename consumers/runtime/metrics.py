@@ -3,7 +3,7 @@
 The metric objects live at module level on the default registry, so any number of consumers in
 one process share them (told apart by the `consumer` label) and /metrics (consumers.runtime.health)
 exposes them. What became of messages is one counter with an `outcome` label (handled, duplicate,
-retry, dead_lettered, released): rates and ratios come from it with PromQL.
+retry, dead_lettered, released, deferred): rates and ratios come from it with PromQL.
 """
 
 import time
@@ -16,6 +16,7 @@ from consumers.runtime.observer import NullObserver, Outcome
 from fanout.contract.envelope import CloudEvent
 
 UNDECODED_EVENT_TYPE = "undecoded"  # the event_type label of a body that could not be decoded
+UNPROCESSED = frozenset({Outcome.RELEASED, Outcome.DEFERRED})  # given back unprocessed
 
 MESSAGES_RECEIVED = Counter(
     "fanout_consumer_messages_received", "Messages received from the queue.", ["consumer"]
@@ -77,7 +78,7 @@ class MetricsObserver(NullObserver):
         MESSAGES.labels(consumer, event_type, outcome).inc()
         if error is not None:
             FAILURES.labels(consumer, event_type, outcome).inc()
-        if outcome != Outcome.RELEASED:  # given back unprocessed: neither a duration nor a lag
+        if outcome not in UNPROCESSED:  # neither a duration nor a lag
             HANDLER_DURATION.labels(consumer, event_type, outcome).observe(duration_s)
             MESSAGE_AGE.labels(consumer, event_type).observe(
                 max(0.0, time.time() - context.sent_at.timestamp())

@@ -22,6 +22,7 @@ class Outcome:
     RETRY = "retry"
     DEAD_LETTERED = "dead_lettered"
     RELEASED = "released"  # given back unhandled at shutdown
+    DEFERRED = "deferred"  # hidden until its `notbefore` time (delayed delivery)
 
 
 class RuntimeObserver(Protocol):

@@ -17,7 +17,14 @@ from consumers.runtime.backoff import Backoff
 from consumers.runtime.broker import QueueBroker, QueueFacts
 from consumers.runtime.context import HandlerContext
 from consumers.runtime.dead_letter import DeadLetterer
-from consumers.runtime.errors import HandlerTimeout, PermanentError, RetryableError, UnhandledEventType
+from consumers.runtime.delay import Deferral, deferral
+from consumers.runtime.errors import (
+    DelayTooLong,
+    HandlerTimeout,
+    PermanentError,
+    RetryableError,
+    UnhandledEventType,
+)
 from consumers.runtime.heartbeat import Heartbeat
 from consumers.runtime.idempotency import ClaimResult, IdempotencyStore
 from consumers.runtime.message import ReceivedMessage
@@ -128,7 +135,23 @@ class MessageProcessor:
             unhandled = UnhandledEventType(f"{self._service.name} has no handler for {event.type}")
             await self._give_up(delivery, DeadLetterReason.UNHANDLED_TYPE, str(unhandled), unhandled)
             return
+        if (wait := deferral(event.notbefore, delivery.message)) is not None:
+            await self._defer(delivery, wait)
+            return
         await self._run_handler(delivery, event, handler)
+
+    async def _defer(self, delivery: _Delivery, wait: Deferral) -> None:
+        """Hide a message that is not due yet (consumers.runtime.delay); no handler call before then."""
+        limit = self._queue.max_receive_count
+        if not wait.fits(limit):
+            detail = wait.describe(limit)
+            await self._give_up(delivery, DeadLetterReason.DELAY_TOO_LONG, detail, DelayTooLong(detail))
+            return
+        await self._set_visibility(delivery.message, wait.visibility_s)
+        delivery.log.info(
+            "not due yet; deferred", due_in_s=round(wait.due_in_s, 3), delay_s=wait.visibility_s
+        )
+        self._report(delivery, Outcome.DEFERRED)
 
     async def _run_handler(self, delivery: _Delivery, event: CloudEvent[Any], handler: Handler) -> None:
         timeout_s = handler.options.timeout_s or self._settings.handler_timeout_s

@@ -30,6 +30,8 @@ def _introduce(env: DevEnvironment) -> None:
     }
     if env.smtp is not None:  # so a second `fanout consume email` sends to the same sink
         exports.update(env.smtp.settings_env())
+    if env.topology.declared.fifo:
+        exports["FANOUT_TOPOLOGY_FIFO"] = "true"
     if env.embedded:
         line = " ".join(f"{name}={value}" for name, value in exports.items())
         console.print(f"other terminals: export {line}", markup=False, highlight=False, soft_wrap=True)

@@ -8,6 +8,7 @@ import typer
 from fanout.cli.output import err_console, print_json
 from fanout.contract.envelope import DEFAULT_SOURCE, CloudEvent
 from fanout.errors import FanoutError
+from producer.delays import parse_delay
 from producer.demo import demo_events
 from producer.entries import DEFAULT_MAX_MESSAGE_BYTES, LARGEST_MAX_MESSAGE_BYTES
 from producer.ndjson import EnvelopeDefaults, event_from_payload, parse_lines
@@ -63,6 +64,12 @@ def publish(
             help="S3 bucket for events over the size limit (claim check); without it they fail.",
         ),
     ] = "",
+    delay: Annotated[
+        str | None,
+        typer.Option(
+            "--delay", help="Consumers handle the events no earlier than this from now: 90s, 5m, 1h30m."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print every result as JSON.")] = False,
 ) -> None:
     """Publish events to the orders topic and print their SNS message ids.
@@ -72,11 +79,14 @@ def publish(
     --file PATH (or - for stdin) publishes NDJSON; every line is validated before anything is sent.
 
     --demo N [--seed S] publishes generated order events.
+
+    --delay 90s makes consumers wait that long before handling them (the `notbefore` extension).
     """
+    wait = parse_delay(delay) if delay is not None else None
     defaults = EnvelopeDefaults(correlation_id=correlation_id, source=source)
     events = collect_events(event_type, data, file, demo, seed, skip_invalid, defaults)
     options = PublishOptions(max_message_bytes=max_message_bytes, payload_bucket=payload_bucket or None)
-    result = Publisher(options=options).publish_many(events)
+    result = Publisher(options=options).publish_many(events, delay=wait)
     show(result, as_json=as_json)
     result.raise_for_failures()
 

@@ -24,6 +24,7 @@ class DeadLetterReason(StrEnum):
     RETRIES_EXHAUSTED = "retries_exhausted"
     PERMANENT_FAILURE = "permanent_failure"
     UNHANDLED_TYPE = "unhandled_type"
+    DELAY_TOO_LONG = "delay_too_long"  # its `notbefore` lies beyond the receives the queue allows
 
 
 MAX_DETAIL_LENGTH = 1024

@@ -146,6 +146,8 @@ class CloudEvent(BaseModel, Generic[DataT]):
     subject: str = Field(default="", min_length=1, description="Defaults to the payload's entity id.")
     schemaversion: SchemaVersion = 1
     correlationid: str = Field(default="", min_length=1, description="Defaults to the event id.")
+    # Delayed delivery: consumers do not handle the event before then (absent: at once).
+    notbefore: Timestamp | None = Field(default=None, exclude_if=lambda value: value is None)
     data: DataT
 
     @model_validator(mode="after")

@@ -66,7 +66,15 @@ def send_poison(topology: AppliedTopology, count: int) -> dict[str, int]:
     sent: defaultdict[str, int] = defaultdict(int)
     targets: Iterator[str] = itertools.cycle(sorted(topology.deployed.consumers))
     bodies = itertools.cycle(POISON_BODIES)
-    for consumer, body in zip(itertools.islice(targets, count), bodies, strict=False):
-        sqs.send_message(QueueUrl=topology.queue_url(consumer), MessageBody=body)
+    for number, (consumer, body) in enumerate(zip(itertools.islice(targets, count), bodies, strict=False)):
+        if topology.declared.fifo:  # a FIFO queue needs a group and a deduplication id
+            sqs.send_message(
+                QueueUrl=topology.queue_url(consumer),
+                MessageBody=body,
+                MessageGroupId="poison",
+                MessageDeduplicationId=f"poison-{number}",
+            )
+        else:
+            sqs.send_message(QueueUrl=topology.queue_url(consumer), MessageBody=body)
         sent[consumer] += 1
     return dict(sent)

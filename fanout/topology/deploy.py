@@ -112,7 +112,24 @@ def source_queue_attributes(consumer: ConsumerSpec) -> dict[str, str]:
         "VisibilityTimeout": str(settings.visibility_timeout_s),
         "MessageRetentionPeriod": str(settings.retention_s),
         "ReceiveMessageWaitTimeSeconds": str(settings.receive_wait_s),
+        "DelaySeconds": str(settings.delay_s),
     }
+
+
+def fifo_attributes(topology: Topology) -> dict[str, str]:
+    """What a FIFO topic or queue must have besides its type: no content-based deduplication (the
+    producer sends the event id as deduplication id). Empty on a standard topology."""
+    return {"ContentBasedDeduplication": "false"} if topology.fifo else {}
+
+
+def queue_type_attributes(topology: Topology) -> dict[str, str]:
+    """Set only when a queue is created (SQS cannot change a queue's type)."""
+    return {"FifoQueue": "true"} if topology.fifo else {}
+
+
+def topic_type_attributes(topology: Topology) -> dict[str, str]:
+    """Set only when the topic is created (SNS cannot change a topic's type)."""
+    return {"FifoTopic": "true"} if topology.fifo else {}
 
 
 def dlq_attributes(consumer: ConsumerSpec) -> dict[str, str]:
@@ -134,11 +151,17 @@ class TopologyClient:
 
     def apply(self, topology: Topology) -> DeployedTopology:
         """Create what is missing and correct drifted attributes; safe to run repeatedly."""
-        topic_arn = self._sns.create_topic(Name=topology.topic_name)["TopicArn"]
+        topic_arn = self._ensure_topic(topology)
         deployed: dict[str, ConsumerResources] = {}
         for consumer in topology.consumers:
-            dlq = self._ensure_queue(topology.dlq_name(consumer.name), dlq_attributes(consumer))
-            queue = self._ensure_queue(topology.queue_name(consumer.name), source_queue_attributes(consumer))
+            fifo = fifo_attributes(topology)
+            created = queue_type_attributes(topology)
+            dlq = self._ensure_queue(
+                topology.dlq_name(consumer.name), dlq_attributes(consumer) | fifo, created
+            )
+            queue = self._ensure_queue(
+                topology.queue_name(consumer.name), source_queue_attributes(consumer) | fifo, created
+            )
             self._sqs.set_queue_attributes(
                 QueueUrl=queue.url,
                 Attributes={
@@ -154,10 +177,20 @@ class TopologyClient:
             deployed[consumer.name] = ConsumerResources(queue, dlq, subscription_arn)
         return DeployedTopology(topic_arn, deployed)
 
-    def _ensure_queue(self, name: str, attributes: dict[str, str]) -> QueueRef:
+    def _ensure_topic(self, topology: Topology) -> str:
+        topic_arn = self._sns.create_topic(
+            Name=topology.topic_name, Attributes=topic_type_attributes(topology)
+        )["TopicArn"]
+        actual = self._sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"] if topology.fifo else {}
+        for name, value in fifo_attributes(topology).items():
+            if _normalized(actual.get(name)) != _normalized(value):
+                self._sns.set_topic_attributes(TopicArn=topic_arn, AttributeName=name, AttributeValue=value)
+        return topic_arn
+
+    def _ensure_queue(self, name: str, attributes: dict[str, str], created: dict[str, str]) -> QueueRef:
         url = self._queue_url(name)
         if url is None:
-            url = self._sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
+            url = self._sqs.create_queue(QueueName=name, Attributes=created | attributes)["QueueUrl"]  # type: ignore[arg-type]
         else:
             self._sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)  # type: ignore[arg-type]
         return QueueRef(name, url, self._queue_arn(url))
@@ -239,8 +272,11 @@ class TopologyClient:
             topic_arn = self.topic_arn(topology)
         except TopologyMissing as missing:
             return [str(missing)]
-        names = list(consumers) if consumers is not None else [c.name for c in topology.consumers]
-        drifts: list[str] = []
+        # The whole deployment includes the topic's attributes; a consumer's role may not read them.
+        if consumers is None:
+            names, drifts = [c.name for c in topology.consumers], self._topic_drifts(topology, topic_arn)
+        else:
+            names, drifts = list(consumers), []
         for name in names:
             drifts.extend(self._verify_consumer(topology, topology.consumer(name), topic_arn))
         return drifts
@@ -251,8 +287,11 @@ class TopologyClient:
             dlq = self.queue_ref(topology.dlq_name(consumer.name))
         except TopologyMissing as missing:
             return [str(missing)]
-        drifts = _attribute_drifts(queue.name, self._attributes(queue.url), source_queue_attributes(consumer))
-        drifts += _attribute_drifts(dlq.name, self._attributes(dlq.url), dlq_attributes(consumer))
+        fifo = queue_type_attributes(topology) | fifo_attributes(topology)
+        drifts = _attribute_drifts(
+            queue.name, self._attributes(queue.url), source_queue_attributes(consumer) | fifo
+        )
+        drifts += _attribute_drifts(dlq.name, self._attributes(dlq.url), dlq_attributes(consumer) | fifo)
         actual_redrive = json.loads(self._attributes(queue.url).get("RedrivePolicy", "{}"))
         if _normalized(actual_redrive) != _normalized(redrive_policy(dlq.arn, consumer)):
             drifts.append(f"{queue.name}: RedrivePolicy is {actual_redrive or 'unset'}")
@@ -264,6 +303,17 @@ class TopologyClient:
             if _normalized(actual.get(name)) != _normalized(value):
                 drifts.append(f"{queue.name} subscription: {name} is {actual.get(name)!r}, want {value!r}")
         return drifts
+
+    def _topic_drifts(self, topology: Topology, topic_arn: str) -> list[str]:
+        wanted = topic_type_attributes(topology) | fifo_attributes(topology)
+        if not wanted:
+            return []
+        actual = self._sns.get_topic_attributes(TopicArn=topic_arn)["Attributes"]
+        return [
+            f"{topology.topic_name}: {name} is {actual.get(name)!r}, want {value!r}"
+            for name, value in wanted.items()
+            if _normalized(actual.get(name)) != _normalized(value)
+        ]
 
     def _attributes(self, url: str) -> dict[str, str]:
         attributes = self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]

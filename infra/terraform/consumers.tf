@@ -1,9 +1,10 @@
 # The topology's per-consumer values: the HCL copy of the declaration in code
 # (consumers/catalog.py, read through fanout.topology.declared_topology()).
 # tests/infra/test_parity.py fails when a consumer, filter policy, maxReceiveCount, visibility
-# timeout or retention differs between the two, so change both sides together.
+# timeout, retention or delay differs between the two, so change both sides together.
 locals {
-  topic = "orders"
+  topic       = "orders"
+  fifo_suffix = var.fifo ? ".fifo" : ""
 
   consumers = {
     email = {
@@ -13,6 +14,7 @@ locals {
       retention_s          = 345600  # 4 days
       dlq_retention_s      = 1209600 # 14 days
       receive_wait_s       = 20
+      delay_s              = 0
     }
     inventory = {
       filter_policy        = { event_type = ["order.cancelled", "order.placed"] }
@@ -21,6 +23,7 @@ locals {
       retention_s          = 345600
       dlq_retention_s      = 1209600
       receive_wait_s       = 20
+      delay_s              = 0
     }
     analytics = {
       filter_policy        = { event_type = ["order.cancelled", "order.placed", "order.shipped"] }
@@ -29,6 +32,7 @@ locals {
       retention_s          = 604800 # 7 days
       dlq_retention_s      = 1209600
       receive_wait_s       = 20
+      delay_s              = 0
     }
   }
 }

@@ -7,6 +7,7 @@ module "consumer" {
   environment = var.environment
   topic_arn   = aws_sns_topic.orders.arn
   kms_key_arn = aws_kms_key.messages.arn
+  fifo        = var.fifo
 
   payload_bucket_arn = var.payload_bucket_arn
 
@@ -16,6 +17,7 @@ module "consumer" {
   retention_s          = each.value.retention_s
   dlq_retention_s      = each.value.dlq_retention_s
   receive_wait_s       = each.value.receive_wait_s
+  delay_s              = each.value.delay_s
 
   alarm_topic_arn            = aws_sns_topic.alarms.arn
   dlq_alarm_threshold        = var.dlq_alarm_threshold

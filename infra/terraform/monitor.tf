@@ -16,6 +16,7 @@ module "monitor" {
   deployment_maximum_percent         = 100
   environment_variables = merge(var.monitor_service.environment, {
     FANOUT_MONITOR_ALARM_TOPIC_ARN = aws_sns_topic.alarms.arn
+    FANOUT_TOPOLOGY_FIFO           = tostring(var.fifo)
   })
   secrets = var.monitor_service.secrets
   egress  = var.monitor_service.egress

@@ -1,7 +1,10 @@
 # The orders topic every consumer subscribes to, and the alarm topic on-call subscribes to.
 resource "aws_sns_topic" "orders" {
-  name              = "${var.environment}-${local.topic}"
+  name              = "${var.environment}-${local.topic}${local.fifo_suffix}"
   kms_master_key_id = aws_kms_key.messages.arn
+  # FIFO: the producer sets the message group (order id) and deduplication id (event id) itself.
+  fifo_topic                  = var.fifo
+  content_based_deduplication = false
 }
 
 resource "aws_sns_topic" "alarms" {

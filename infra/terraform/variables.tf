@@ -16,6 +16,12 @@ variable "environment" {
   }
 }
 
+variable "fifo" {
+  description = "FIFO topic, queues and DLQs (names end in .fifo; per-order ordering, deduplication by event id, 300 publishes/s per topic): the code's FANOUT_TOPOLOGY_FIFO. Changing it replaces every topic and queue."
+  type        = bool
+  default     = false
+}
+
 variable "vpc_id" {
   description = "VPC the services run in."
   type        = string

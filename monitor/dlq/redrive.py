@@ -31,7 +31,11 @@ from monitor.dlq.queues import DeadLetterQueue
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.type_defs import MessageTypeDef, StartMessageMoveTaskRequestTypeDef
+    from mypy_boto3_sqs.type_defs import (
+        MessageTypeDef,
+        SendMessageBatchRequestEntryTypeDef,
+        StartMessageMoveTaskRequestTypeDef,
+    )
 
 DEFAULT_RATE = 50.0  # messages/s: fast enough for thousands, slow enough not to flood a consumer
 COPY_HOLD_S = 60  # a message received for copying stays hidden this long if the copier dies
@@ -120,6 +124,23 @@ class CopyProgress:
 def body_digest(body: str) -> str:
     """A body's fingerprint (the runtime dead-letters a body byte-for-byte, under a new message id)."""
     return hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()
+
+
+def resend_entry(
+    key: str, letter: DeadLetter, message: "MessageTypeDef"
+) -> "SendMessageBatchRequestEntryTypeDef":
+    """The SendMessageBatch entry putting a dead letter back; on FIFO queues in its message group,
+    deduplicated by its DLQ message id (a rerun after a failed delete sends no duplicate)."""
+    entry: SendMessageBatchRequestEntryTypeDef = {
+        "Id": key,
+        "MessageBody": letter.body,
+        "MessageAttributes": letter.original_attributes(),
+    }
+    group = message.get("Attributes", {}).get("MessageGroupId")
+    if group is not None:
+        entry["MessageGroupId"] = group
+        entry["MessageDeduplicationId"] = message["MessageId"]
+    return entry
 
 
 def single_attempt_sqs() -> "SQSClient":
@@ -247,10 +268,7 @@ class Redriver:
         progress.seen_ids.update(message.get("MessageId", "") for message in messages)
         sent = self._sqs.send_message_batch(
             QueueUrl=self._queue.source.url,
-            Entries=[
-                {"Id": key, "MessageBody": letter.body, "MessageAttributes": letter.original_attributes()}
-                for key, letter in letters.items()
-            ],
+            Entries=[resend_entry(key, letter, by_id[key]) for key, letter in letters.items()],
         )
         successful = sent.get("Successful", [])
         sent_ids = [entry["Id"] for entry in successful]

@@ -4,10 +4,12 @@ from typing import Any
 
 import pytest
 from infra_files import CONSUMER_MODULE, TERRAFORM, labelled, resource, statements
+from pydantic import ValidationError
 
 from fanout.topology import Topology, declared_topology
-from fanout.topology.deploy import queue_policy, redrive_allow_policy
-from fanout.topology.model import ConsumerSpec
+from fanout.topology.declared import TopologySettings
+from fanout.topology.deploy import fifo_attributes, queue_policy, redrive_allow_policy
+from fanout.topology.model import ConsumerSpec, QueueSettings
 
 QUEUE_FIELDS = (
     "max_receive_count",
@@ -15,6 +17,7 @@ QUEUE_FIELDS = (
     "retention_s",
     "dlq_retention_s",
     "receive_wait_s",
+    "delay_s",
 )
 
 
@@ -62,6 +65,7 @@ def changed(spec: ConsumerSpec, field: str, value: Any) -> ConsumerSpec:
         ("analytics", "retention_s", 86_400),
         ("email", "dlq_retention_s", 1_000_000),
         ("email", "receive_wait_s", 10),
+        ("analytics", "delay_s", 30),
         ("inventory", "event_types", frozenset({"order.placed"})),
     ],
 )
@@ -94,18 +98,59 @@ def render(template: str, environment: str, consumer: str) -> str:
     return template.replace("${var.environment}", environment).replace("${var.name}", consumer)
 
 
-def test_names_follow_the_code() -> None:
-    topology = declared_topology("prod")
+def suffix(locals_: dict[str, Any], name: str, fifo: bool) -> str:
+    """The value of a `var.fifo ? ".fifo" : ""` local for one setting of `fifo`."""
+    expression = locals_[name]
+    assert expression == '${var.fifo ? ".fifo" : ""}', expression
+    return ".fifo" if fifo else ""
+
+
+@pytest.mark.parametrize("fifo", [False, True])
+def test_names_follow_the_code(fifo: bool) -> None:
+    topology = declared_topology("prod", fifo=fifo)
+    root_locals = labelled(TERRAFORM, "locals")
     topic = resource(TERRAFORM, "aws_sns_topic", "orders")["name"]
     assert topic.replace("${var.environment}", "prod").replace(
-        "${local.topic}", labelled(TERRAFORM, "locals")["topic"]
-    ) == (topology.topic_name)
-    queue_name = labelled(CONSUMER_MODULE, "locals")
+        "${local.topic}", root_locals["topic"]
+    ).replace("${local.fifo_suffix}", suffix(root_locals, "fifo_suffix", fifo)) == (topology.topic_name)
+    names = labelled(CONSUMER_MODULE, "locals")
     for consumer in topology.consumers:
-        assert render(queue_name["queue_name"], "prod", consumer.name) == topology.queue_name(consumer.name)
-        assert render(queue_name["dlq_name"], "prod", consumer.name) == topology.dlq_name(consumer.name)
+        for template, code in (("queue_name", topology.queue_name), ("dlq_name", topology.dlq_name)):
+            rendered = render(names[template], "prod", consumer.name)
+            assert rendered.replace("${local.suffix}", suffix(names, "suffix", fifo)) == code(consumer.name)
     assert resource(CONSUMER_MODULE, "aws_sqs_queue", "queue")["name"] == "${local.queue_name}"
     assert resource(CONSUMER_MODULE, "aws_sqs_queue", "dlq")["name"] == "${local.dlq_name}"
+
+
+def test_fifo_is_one_switch_for_topic_queues_and_dlqs() -> None:
+    """var.fifo reaches the topic, every queue and DLQ, and the services' FANOUT_TOPOLOGY_FIFO; content-
+    based deduplication stays off (the producer sends the event id), as fanout.topology.deploy does."""
+    assert labelled(TERRAFORM, "variable")["fifo"]["default"] is False
+    topic = resource(TERRAFORM, "aws_sns_topic", "orders")
+    assert (topic["fifo_topic"], topic["content_based_deduplication"]) == ("${var.fifo}", False)
+    assert labelled(TERRAFORM, "module")["consumer"]["fifo"] == "${var.fifo}"
+    for name in ("queue", "dlq"):
+        queue = resource(CONSUMER_MODULE, "aws_sqs_queue", name)
+        assert (queue["fifo_queue"], queue["content_based_deduplication"]) == ("${var.fifo}", False)
+    assert fifo_attributes(declared_topology("x", fifo=True)) == {"ContentBasedDeduplication": "false"}
+    service = labelled(CONSUMER_MODULE, "module")["service"]
+    assert "FANOUT_TOPOLOGY_FIFO = tostring(var.fifo)" in service["environment_variables"]
+    monitor = labelled(TERRAFORM, "module")["monitor"]
+    assert "FANOUT_TOPOLOGY_FIFO = tostring(var.fifo)" in monitor["environment_variables"]
+    assert (TopologySettings.model_config.get("env_prefix"), "fifo" in TopologySettings.model_fields) == (
+        "FANOUT_TOPOLOGY_",
+        True,
+    )
+
+
+def test_queue_delay_is_validated_like_the_code() -> None:
+    validation = labelled(CONSUMER_MODULE, "variable")["delay_s"]["validation"][0]
+    assert "var.delay_s <= 900" in validation["condition"] and "var.delay_s >= 0" in validation["condition"]
+    assert QueueSettings(delay_s=900).delay_s == 900
+    for wrong in (-1, 901):
+        with pytest.raises(ValidationError):
+            QueueSettings(delay_s=wrong)
+    assert resource(CONSUMER_MODULE, "aws_sqs_queue", "queue")["delay_seconds"] == "${var.delay_s}"
 
 
 def test_the_consumer_module_applies_its_values_to_the_queues() -> None:

@@ -1,12 +1,15 @@
 # The consumer's queue, its DLQ, their policies and the subscription to the orders topic: the same
 # attributes fanout.topology.deploy applies to a local endpoint.
 locals {
-  queue_name = "${var.environment}-${var.name}"
-  dlq_name   = "${var.environment}-${var.name}-dlq"
+  suffix     = var.fifo ? ".fifo" : ""
+  queue_name = "${var.environment}-${var.name}${local.suffix}"
+  dlq_name   = "${var.environment}-${var.name}-dlq${local.suffix}"
 }
 
 resource "aws_sqs_queue" "dlq" {
   name                              = local.dlq_name
+  fifo_queue                        = var.fifo # a DLQ is of its source queue's type
+  content_based_deduplication       = false
   message_retention_seconds         = var.dlq_retention_s
   kms_master_key_id                 = var.kms_key_arn
   kms_data_key_reuse_period_seconds = 300
@@ -14,6 +17,9 @@ resource "aws_sqs_queue" "dlq" {
 
 resource "aws_sqs_queue" "queue" {
   name                              = local.queue_name
+  fifo_queue                        = var.fifo
+  content_based_deduplication       = false
+  delay_seconds                     = var.delay_s
   visibility_timeout_seconds        = var.visibility_timeout_s
   message_retention_seconds         = var.retention_s
   receive_wait_time_seconds         = var.receive_wait_s

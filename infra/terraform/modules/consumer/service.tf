@@ -14,6 +14,7 @@ module "service" {
   # letters too large for SQS are offloaded there.
   environment_variables = merge(
     var.service.environment,
+    { FANOUT_TOPOLOGY_FIFO = tostring(var.fifo) },
     var.payload_bucket_arn == null ? {} : { FANOUT_PAYLOAD_BUCKET = split(":::", var.payload_bucket_arn)[1] },
   )
   secrets               = var.service.secrets

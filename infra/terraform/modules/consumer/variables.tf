@@ -16,6 +16,12 @@ variable "environment" {
   }
 }
 
+variable "fifo" {
+  description = "FIFO queue and DLQ (names end in .fifo), subscribed to a FIFO topic."
+  type        = bool
+  default     = false
+}
+
 variable "topic_arn" {
   description = "ARN of the orders topic the queue subscribes to."
   type        = string
@@ -91,6 +97,16 @@ variable "receive_wait_s" {
   validation {
     condition     = var.receive_wait_s >= 0 && var.receive_wait_s <= 20
     error_message = "receive_wait_s must be between 0 and 20."
+  }
+}
+
+variable "delay_s" {
+  description = "Queue-level delay (DelaySeconds): every message stays invisible this long after it arrives."
+  type        = number
+  default     = 0
+  validation {
+    condition     = var.delay_s >= 0 && var.delay_s <= 900 && floor(var.delay_s) == var.delay_s
+    error_message = "delay_s must be a whole number from 0 to 900."
   }
 }
 
