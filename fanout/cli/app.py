@@ -8,7 +8,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from fanout.cli import bench as bench_command
-from fanout.cli import consume, dev, events, publish, status, topology
+from fanout.cli import consume, dashboard, dev, events, publish, status, topology
 from fanout.cli import dlq as dlq_commands
 from fanout.cli import monitor as monitor_command
 from fanout.contract.registry import summarize_validation_error
@@ -30,6 +30,7 @@ app.command("consume")(consume.consume)
 app.command("publish")(publish.publish)
 app.command("bench")(bench_command.bench)
 app.command("dev")(dev.dev)
+app.command("dashboard")(dashboard.dashboard)
 
 
 @app.callback()
