@@ -2,9 +2,11 @@
 
 import asyncio
 import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from consumers.runtime.idempotency_stores import SqliteStore
 from consumers.services.analytics.store import EventStore
@@ -18,6 +20,14 @@ from fanout.dashboard.settings import DashboardSettings
 from fanout.topology import Topology
 
 TOKEN = "correct-horse-battery-staple"
+
+T = TypeVar("T")
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end from synchronous code that already has a loop (Playwright's)."""
+    with ThreadPoolExecutor(1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
 
 
 def shipped(order_id: str) -> CloudEvent[Any]:
