@@ -4,6 +4,7 @@
 
 const state = {
   config: null,
+  overview: null,
   view: "overview",
   consumer: null,
   dlq: null,
@@ -47,6 +48,7 @@ function ago(iso) {
 
 function rate(value) {
   if (value === null || value === undefined) return "–";
+  if (value === 0) return "0";
   return value >= 10 ? value.toFixed(0) : value.toFixed(1);
 }
 
@@ -55,22 +57,32 @@ function latency(seconds) {
   return seconds < 1 ? `${(seconds * 1000).toFixed(0)} ms` : `${seconds.toFixed(2)} s`;
 }
 
+const pad = (number) => String(number).padStart(2, "0");
+
 function when(iso) {
+  // Local time, compact and sortable: 2026-12-06 20:26:56.
   if (!iso) return "–";
   const date = new Date(iso);
-  return isNaN(date) ? iso : date.toLocaleString();
+  if (isNaN(date)) return iso;
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
 }
 
-function age(iso) {
+function moment(iso) {
+  // A time cell: the local time, and below it how long ago.
+  return el("time", { datetime: iso, title: iso }, when(iso), el("span", { class: "ago" }, iso ? ago(iso) : ""));
+}
+
+function age(iso, prefix = "read") {
   // A label that keeps saying how old a figure is; refreshed every second by tickAges().
-  return el("span", { class: "age", "data-read-at": iso || "" }, `read ${ago(iso)}`);
+  return el("span", { class: "age", "data-read-at": iso || "", "data-prefix": prefix }, `${prefix} ${ago(iso)}`);
 }
 
 function tickAges() {
   const stale = (state.config ? state.config.refresh_s : 5) * 3 * 1000;
   for (const node of document.querySelectorAll(".age[data-read-at]")) {
     const iso = node.getAttribute("data-read-at");
-    node.textContent = `read ${ago(iso)}`;
+    node.textContent = `${node.getAttribute("data-prefix")} ${ago(iso)}`;
     node.classList.toggle("stale", !iso || Date.now() - Date.parse(iso) > stale);
   }
 }
@@ -106,11 +118,11 @@ function figure(label, value, extra) {
   return el("div", { class: `figure ${extra || ""}` }, el("dt", {}, label), el("dd", {}, value));
 }
 
-function group(title, readAt, figures) {
+function group(title, readAt, figures, note) {
   return el(
     "section",
     { class: "group", "aria-label": title },
-    el("h3", {}, title, " ", age(readAt)),
+    el("h3", { title: note || null }, title, " ", age(readAt)),
     el("dl", { class: "figures" }, figures)
   );
 }
@@ -162,7 +174,7 @@ function consumerCard(row) {
         ])
       : null,
     metrics
-      ? group(`Throughput (per min, last ${duration(metrics.window_s)})`, metrics.scraped_at, [
+      ? group("Throughput per minute", metrics.scraped_at, [
           figure("Handled", rate(metrics.handled_per_min)),
           figure("Retried", rate(metrics.retried_per_min)),
           figure("Dead-lettered", rate(metrics.dead_lettered_per_min)),
@@ -172,7 +184,7 @@ function consumerCard(row) {
             "Utilisation",
             metrics.utilisation === null ? "–" : `${Math.round(metrics.utilisation * 100)}%`
           ),
-        ])
+        ], metrics.window_s ? `Over the last ${duration(metrics.window_s)} of scrapes` : "From one scrape: rates need two")
       : el(
           "p",
           { class: "muted small" },
@@ -188,6 +200,8 @@ async function loadOverview() {
   const cards = $("cards");
   try {
     const overview = await api("/api/overview");
+    state.overview = overview.consumers;
+    $("headline").replaceChildren(...headline(overview.consumers));
     cards.replaceChildren(...overview.consumers.map(consumerCard));
     cards.setAttribute("aria-busy", "false");
     showErrors(overview.errors);
@@ -199,7 +213,21 @@ async function loadOverview() {
 }
 
 function setFreshness(iso) {
-  $("freshness").replaceChildren(age(iso));
+  $("freshness").replaceChildren(age(iso, "updated"));
+}
+
+function headline(rows) {
+  // The line on-call reads first: what is firing, what is dead-lettered, what is waiting.
+  const firing = rows.filter((row) => row.alert && row.alert.state === "firing").length;
+  const dead = rows.reduce((sum, row) => sum + row.dlq.depth, 0);
+  const waiting = rows.reduce((sum, row) => sum + row.queue.visible + row.queue.delayed, 0);
+  const inFlight = rows.reduce((sum, row) => sum + row.queue.in_flight, 0);
+  return [
+    el("li", { class: `stat ${firing ? "bad" : "good"}` }, el("strong", {}, firing), firing === 1 ? " alert firing" : " alerts firing"),
+    el("li", { class: `stat ${dead ? "warn" : "good"}` }, el("strong", {}, dead), " in dead-letter queues"),
+    el("li", { class: "stat" }, el("strong", {}, waiting), " waiting"),
+    el("li", { class: "stat" }, el("strong", {}, inFlight), " in flight"),
+  ];
 }
 
 // -- DLQ browser --------------------------------------------------------------------------
@@ -264,7 +292,7 @@ function messageRow(consumer, message) {
   const event = el(
     "div",
     { class: "event" },
-    el("span", { class: "event-type" }, message.event_type || "unknown type"),
+    el("span", { class: `event-type ${message.event_type ? "" : "muted"}` }, message.event_type || "type not decoded"),
     el("span", { class: "mono small" }, message.event_id ? `id ${message.event_id}` : `message ${message.message_id}`),
     message.subject ? el("span", { class: "small" }, `order ${message.subject}`) : null,
     message.source_queue ? el("span", { class: "small muted" }, `from ${message.source_queue}`) : null
@@ -282,8 +310,8 @@ function messageRow(consumer, message) {
       bodyDetails(consumer, message)
     ),
     el("td", { "data-label": "Receives", class: "num" }, message.receive_count === null ? "–" : message.receive_count),
-    el("td", { "data-label": "First seen" }, when(message.first_seen)),
-    el("td", { "data-label": "Dead-lettered" }, when(message.dead_lettered_at))
+    el("td", { "data-label": "First seen" }, moment(message.first_seen)),
+    el("td", { "data-label": "Dead-lettered" }, moment(message.dead_lettered_at))
   );
 }
 
@@ -296,7 +324,7 @@ function updateSelection() {
 
 async function loadDlq() {
   if (!state.consumer) state.consumer = state.config.consumers[0];
-  renderConsumerPicker(null);
+  renderConsumerPicker(state.overview);
   $("dlq-summary").textContent = `Reading ${state.consumer}…`;
   try {
     const dlq = await api(`/api/dlq/${encodeURIComponent(state.consumer)}`);
