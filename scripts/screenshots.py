@@ -72,7 +72,9 @@ def take(url: str, out: Path, chromium: str) -> None:
         page.wait_for_selector("#dlq-rows tr")
         page.locator("#dlq-rows details summary").first.click()
         page.screenshot(path=str(out / "dashboard-dlq.png"))
-        phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+        phone = browser.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+        )
         page = phone.new_page()
         page.goto(url)
         page.wait_for_selector(".card .figures")
@@ -87,7 +89,8 @@ def main() -> None:
     arguments = parser.parse_args()
     arguments.out.mkdir(parents=True, exist_ok=True)
     env = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "FANOUT_"))}
-    env |= {"PYTHONUNBUFFERED": "1", "FANOUT_DASHBOARD_TOKEN": secrets.token_urlsafe(16)}  # actions shown enabled
+    # A token (never shown) so the page shows the actions enabled.
+    env |= {"PYTHONUNBUFFERED": "1", "FANOUT_DASHBOARD_TOKEN": secrets.token_urlsafe(16)}
     with tempfile.TemporaryDirectory() as state:
         command = [sys.executable, "-m", "fanout.cli", "dev", "--poison", str(POISON), "--state-dir", state]
         dev = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)

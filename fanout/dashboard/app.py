@@ -55,6 +55,8 @@ class Dashboard:
     """The state behind the routes: settings, the SQS client, the resolved queues, the metrics history."""
 
     def __init__(self, settings: DashboardSettings, topology: Topology, state_path: Path | None) -> None:
+        for name in settings.processed_events:
+            topology.consumer(name)  # ConfigurationError naming the known consumers
         self.settings = settings
         self.topology = topology
         self.state_path = state_path

@@ -6,10 +6,13 @@ FANOUT_DASHBOARD_PROCESSED_EVENTS='{"email": "sqlite:///var/lib/fanout/email.db"
 FANOUT_DASHBOARD_EVENT_LOG=postgresql://fanout@db/analytics   # the analytics service's database
 """
 
+from typing import Annotated
+
 from pydantic import AnyHttpUrl, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 STORE_URL_PATTERN = r"^(sqlite|postgresql|postgres)://"
+StoreUrl = Annotated[str, Field(pattern=STORE_URL_PATTERN)]
 
 
 class DashboardSettings(BaseSettings):
@@ -23,7 +26,7 @@ class DashboardSettings(BaseSettings):
     consumer_metrics: list[AnyHttpUrl] = Field(
         default_factory=list, description="Consumers' /metrics URLs (JSON list)."
     )
-    processed_events: dict[str, str] = Field(
+    processed_events: dict[str, StoreUrl] = Field(
         default_factory=dict,
         description="Per consumer, the URL of the store holding its processed_events table (JSON object).",
     )

@@ -60,11 +60,11 @@ async def trace(
                 event.event_type, event.subject, event.time = logged.event_type, logged.subject, logged.time
         except StoreError as error:
             errors.append(f"event log: {error}")
-    probing = key not in found and not found
-    candidates = list(found.values()) or [FoundEvent(key)]
-    traced = [await _trace_event(event, topology, settings, errors) for event in candidates]
-    if probing:  # the key was not found anywhere: keep it only if some consumer handled it as an id
-        traced = [event for event in traced if any(row["handled_at"] for row in event["consumers"])]
+    if found:
+        traced = [await _trace_event(event, topology, settings, errors) for event in found.values()]
+    else:  # seen nowhere: an event id some consumer handled, or nothing
+        probe = await _trace_event(FoundEvent(key), topology, settings, errors)
+        traced = [probe] if any(row["handled_at"] for row in probe["consumers"]) else []
     return {"key": key, "events": traced, "errors": errors}
 
 

@@ -353,3 +353,15 @@ async def test_pages_carry_a_content_security_policy(open_client) -> None:
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert "<title>" in await page.text()
     assert (await client.get("/static/app.js")).status == 200
+
+
+def test_processed_events_of_an_unknown_consumer_is_a_configuration_error(
+    fanout_topology: AppliedTopology,
+) -> None:
+    from fanout.dashboard.app import dashboard_app
+    from fanout.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="unknown consumer 'billing'"):
+        dashboard_app(
+            DashboardSettings(processed_events={"billing": "sqlite:///x.db"}), fanout_topology.declared
+        )

@@ -115,3 +115,10 @@ def test_installed_consumer_check_fails_without_the_topology(
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "elsewhere-orders" in result.stderr
+
+
+def test_the_wheel_ships_the_dashboards_page(installed: Path, tmp_path: Path) -> None:
+    script = "from fanout.dashboard.app import STATIC_DIR as d; print(*sorted(p.name for p in d.iterdir()))"
+    result = run(installed, "python", "-c", script, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["app.css", "app.js", "index.html"]
