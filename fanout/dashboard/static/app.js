@@ -147,7 +147,7 @@ function consumerCard(row) {
     el(
       "header",
       { class: "card-head" },
-      el("h2", { id: `card-${row.consumer}` }, row.consumer),
+      el("h2", { id: `card-${row.consumer}`, class: "consumer-name" }, row.consumer),
       alertBadge(alert)
     ),
     group("Queue", row.queue.read_at, [
@@ -295,6 +295,9 @@ function messageRow(consumer, message) {
     el("span", { class: `event-type ${message.event_type ? "" : "muted"}` }, message.event_type || "type not decoded"),
     el("span", { class: "mono small" }, message.event_id ? `id ${message.event_id}` : `message ${message.message_id}`),
     message.subject ? el("span", { class: "small" }, `order ${message.subject}`) : null,
+    message.event_id
+      ? el("a", { class: "small link", href: `#trace/${encodeURIComponent(message.event_id)}` }, "Trace this event →")
+      : null,
     message.source_queue ? el("span", { class: "small muted" }, `from ${message.source_queue}`) : null
   );
   return el(
@@ -510,7 +513,9 @@ function eventTrace(event) {
     el(
       "p",
       { class: "small" },
-      event.subject ? `Order ${event.subject}. ` : "",
+      event.subject
+        ? ["Order ", el("a", { href: `#trace/${encodeURIComponent(event.subject)}` }, event.subject), ". "]
+        : "",
       event.time ? `Occurred ${when(event.time)}. ` : "",
       `Handled by ${handledBy} consumer(s).`
     ),
