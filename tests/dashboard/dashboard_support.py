@@ -92,9 +92,8 @@ async def record_handled(directory: Path, consumers: list[str], event: CloudEven
     return urls
 
 
-async def log_events(path: Path, events: list[CloudEvent[Any]]) -> str:
-    """Store events in an analytics database, as the analytics service does; its URL."""
-    url = f"sqlite:///{path}"
+async def log_events(url: str, events: list[CloudEvent[Any]]) -> str:
+    """Store events in the analytics database at `url`, as the analytics service does; the URL."""
     database = await open_database(url)
     try:
         store = EventStore(database)

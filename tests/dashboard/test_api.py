@@ -308,7 +308,7 @@ async def test_trace_by_order_id_finds_the_event_in_the_log_and_in_a_dlq(
     from dashboard_support import log_events
 
     event = shipped("o-901")
-    log = await log_events(tmp_path / "analytics.sqlite3", [event, shipped("o-other")])
+    log = await log_events(f"sqlite:///{tmp_path / 'analytics.sqlite3'}", [event, shipped("o-other")])
     put_event_dead_letter(fanout_topology.dlq_url("email"), event, "permanent_failure", "test-email")
     stores = await record_handled(tmp_path, ["analytics"], event)
     client = await open_client(DashboardSettings(processed_events=stores, event_log=log))
