@@ -18,6 +18,7 @@ from fanout.contract.wire import message_attributes
 from fanout.dashboard.app import dashboard_app, serve_dashboard
 from fanout.dashboard.settings import DashboardSettings
 from fanout.topology import Topology
+from fanout.topology.depth import read_depth
 
 TOKEN = "correct-horse-battery-staple"
 
@@ -69,6 +70,11 @@ def put_event_dead_letter(dlq_url: str, event: CloudEvent[Any], reason: str, sou
         detail=f"{reason} while handling {event.type}",
         source_queue=source_queue,
     )
+
+
+def depth(queue_url: str) -> int:
+    """Every message in a queue, visible or not (a page may be peeking at the same moment)."""
+    return read_depth(sync_client("sqs"), queue_url).total
 
 
 def visible(queue_url: str) -> int:

@@ -354,9 +354,12 @@ async function loadDlq() {
 
 // -- actions ------------------------------------------------------------------------------
 
-function confirmAction({ title, text, typeToConfirm }) {
+function confirmAction({ title, text, typeToConfirm, verb }) {
   // Resolves with {token, by} when confirmed, null when cancelled.
   const dialog = $("confirm");
+  const ok = $("confirm-ok");
+  ok.textContent = verb;
+  ok.className = `button ${verb === "Purge" ? "danger-solid" : "primary"}`;
   $("confirm-title").textContent = title;
   $("confirm-text").textContent = text;
   const nameInput = $("confirm-name");
@@ -444,18 +447,21 @@ function wireActions() {
   $("redrive-all").addEventListener("click", () =>
     runAction("redrive", {}, {
       title: `Redrive ${state.consumer}`,
+      verb: "Redrive",
       text: `Move all ${state.dlq ? state.dlq.depth : ""} message(s) of ${state.dlq ? state.dlq.dlq : "the DLQ"} back to ${state.dlq ? state.dlq.source_queue : "its queue"}?`,
     })
   );
   $("redrive-selected").addEventListener("click", () =>
     runAction("redrive", { message_ids: [...state.selected] }, {
       title: `Redrive ${state.selected.size} message(s)`,
+      verb: "Redrive",
       text: `Move the ${state.selected.size} selected message(s) back to ${state.dlq ? state.dlq.source_queue : "the queue"}?`,
     })
   );
   $("purge").addEventListener("click", () =>
     runAction("purge", {}, {
       title: `Purge ${state.consumer}`,
+      verb: "Purge",
       text: `Delete every message in ${state.dlq ? state.dlq.dlq : "the DLQ"}? This cannot be undone.`,
       typeToConfirm: state.consumer,
     })
