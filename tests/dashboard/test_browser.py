@@ -82,11 +82,19 @@ def read_only_dashboard(fanout_endpoint: str, stores_dir: Path) -> Iterator[str]
 
 @pytest.fixture
 def page(browser: "playwright_api.Browser") -> Iterator["playwright_api.Page"]:
+    """A fresh page; the test fails if its script throws or the Content-Security-Policy blocks anything."""
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     yield page
     context.close()
+    assert problems == []
 
 
 def expect(locator: "playwright_api.Locator") -> "playwright_api.LocatorAssertions":
