@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING
 from fanout.topology.depth import read_depth
 from monitor.dlq.messages import DeadLetter, receive, release
 from monitor.dlq.queues import DeadLetterQueue
-from monitor.dlq.redrive import COPY_HOLD_S, RedriveError, Redriver
+from monitor.dlq.redrive import RedriveError, Redriver
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef
+
+SELECTED_HOLD_S = 60  # a message received for moving stays hidden this long if the dashboard dies
+EMPTY_POLLS_BEFORE_DONE = 3  # receives that found nothing new while others (a peek) may hold messages
 
 
 @dataclass(frozen=True)
@@ -43,16 +46,22 @@ def redrive_all(sqs: "SQSClient", queue: DeadLetterQueue) -> RedriveOutcome:
 def redrive_selected(
     sqs: "SQSClient", queue: DeadLetterQueue, message_ids: Collection[str]
 ) -> RedriveOutcome:
-    """Move the messages with these SQS message ids; the others seen on the way are released at once."""
+    """Move the messages with these SQS message ids; the others seen on the way are released at the end.
+
+    It stops once every id moved, every message the DLQ held was seen, or receives find nothing new.
+    """
     wanted = set(message_ids)
-    moved, seen, held = 0, set[str](), list[str]()
+    depth = read_depth(sqs, queue.dlq.url).total
+    moved, seen, held, empty_polls = 0, set[str](), list[str](), 0
     try:
-        while wanted:
-            batch = receive(sqs, queue.dlq.url, 10, COPY_HOLD_S, wait_s=1)
+        while wanted and len(seen) < depth and empty_polls < EMPTY_POLLS_BEFORE_DONE:
+            batch = receive(sqs, queue.dlq.url, 10, SELECTED_HOLD_S, wait_s=1)
             fresh = [message for message in batch if message.get("MessageId") not in seen]
-            if not fresh:  # empty, or every message seen already: the rest is not in the queue
+            if not fresh:
                 held += [message["ReceiptHandle"] for message in batch]
-                break
+                empty_polls += 1
+                continue
+            empty_polls = 0
             seen.update(message.get("MessageId", "") for message in fresh)
             chosen = [message for message in batch if message.get("MessageId") in wanted]
             held += [message["ReceiptHandle"] for message in batch if message not in chosen]

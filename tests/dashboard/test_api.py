@@ -365,3 +365,18 @@ def test_processed_events_of_an_unknown_consumer_is_a_configuration_error(
         dashboard_app(
             DashboardSettings(processed_events={"billing": "sqlite:///x.db"}), fanout_topology.declared
         )
+
+
+async def test_redrive_selected_of_an_id_not_in_the_dlq_moves_nothing_and_releases_the_rest(
+    open_client, fanout_topology: AppliedTopology
+) -> None:
+    fill_dlq(fanout_topology, "email", 12)  # more than one receive
+    client = await open_client(with_token())
+    response = await client.post(
+        "/api/dlq/email/redrive",
+        json={"confirm": "email", "message_ids": ["not-there"]},
+        headers=ACTION_HEADERS,
+    )
+    assert await response.json() == {"consumer": "email", "requested": 1, "moved": 0, "move_task": None}
+    assert visible(fanout_topology.dlq_url("email")) == 12
+    assert visible(fanout_topology.queue_url("email")) == 0
