@@ -269,3 +269,14 @@ def test_the_overview_fits_a_phone(
     boxes = [card.bounding_box() for card in page.locator(".card[data-consumer]").all()]
     assert len({round(box["x"]) for box in boxes if box}) == 1  # one column
     context.close()
+
+
+def test_an_overview_refresh_keeps_the_keyboard_focus(
+    page: "playwright_api.Page", dashboard: str, fanout_topology: AppliedTopology
+) -> None:
+    page.goto(dashboard)
+    link = page.locator('.card[data-consumer="inventory"] a.link')
+    link.focus()
+    before = page.locator("#freshness .age").get_attribute("data-read-at")
+    expect(page.locator("#freshness .age")).not_to_have_attribute("data-read-at", before or "")  # refreshed
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#dlq/inventory"

@@ -202,7 +202,13 @@ async function loadOverview() {
     const overview = await api("/api/overview");
     state.overview = overview.consumers;
     $("headline").replaceChildren(...headline(overview.consumers));
+    // A refresh must not take the keyboard focus away from the link it was on.
+    const focused = cards.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
     cards.replaceChildren(...overview.consumers.map(consumerCard));
+    if (focused) {
+      const again = cards.querySelector(`a[href="${CSS.escape(focused)}"]`);
+      if (again) again.focus();
+    }
     cards.setAttribute("aria-busy", "false");
     showErrors(overview.errors);
     setFreshness(overview.generated_at);
