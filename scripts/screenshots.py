@@ -103,7 +103,11 @@ def main() -> None:
             take(url, arguments.out, arguments.chromium)
         finally:
             dev.send_signal(signal.SIGINT)
-            dev.wait(60)
+            try:
+                dev.wait(30)
+            except subprocess.TimeoutExpired:  # an endless dev run does not always drain in time
+                dev.kill()
+                dev.wait()
     print(f"screenshots in {arguments.out}")
 
 
