@@ -33,6 +33,7 @@ log = structlog.get_logger("fanout.dashboard")
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_SELECTED = 100
+MAX_BROWSE = 1000
 ACTOR_PATTERN = re.compile(r"[^\w .@-]")
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -103,9 +104,11 @@ class Dashboard:
 
     async def dlq(self, request: web.Request) -> web.Response:
         queue = await self.queue(request)
-        settings = self.settings
+        limit = request.query.get("limit", str(self.settings.browse_limit))
+        if not limit.isdigit() or not 1 <= int(limit) <= MAX_BROWSE:
+            return error_response(400, f"limit must be 1 to {MAX_BROWSE}")
         document = await asyncio.to_thread(
-            browse, self.sqs, queue, settings.browse_limit, settings.body_preview_chars
+            browse, self.sqs, queue, int(limit), self.settings.body_preview_chars
         )
         return web.json_response(document)
 

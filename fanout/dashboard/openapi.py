@@ -252,8 +252,17 @@ def openapi_document() -> dict[str, Any]:
             "/api/dlq/{consumer}": {
                 "get": {
                     "summary": "Peek at a consumer's DLQ (nothing is consumed)",
-                    "parameters": [CONSUMER],
-                    "responses": {"200": _ok(_ref("DeadLetterQueue"), "The DLQ"), "404": ERROR},
+                    "parameters": [
+                        CONSUMER,
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "description": "Messages to show (default FANOUT_DASHBOARD_BROWSE_LIMIT)",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                        },
+                    ],
+                    "responses": {"200": _ok(_ref("DeadLetterQueue"), "The DLQ"), "400": ERROR, "404": ERROR},
                 }
             },
             "/api/dlq/{consumer}/messages/{message_id}/body": {

@@ -153,6 +153,15 @@ async def test_a_large_body_is_truncated_and_downloadable_whole(
     assert (await client.get("/api/dlq/analytics/messages/nope/body")).status == 404
 
 
+async def test_the_dlq_browser_takes_a_limit(open_client, fanout_topology: AppliedTopology) -> None:
+    fill_dlq(fanout_topology, "email", 3)
+    client = await open_client(DashboardSettings())
+    dlq = await (await client.get("/api/dlq/email?limit=2")).json()
+    assert (dlq["depth"], len(dlq["messages"])) == (3, 2)
+    for bad in ("0", "1001", "x"):
+        assert (await client.get(f"/api/dlq/email?limit={bad}")).status == 400
+
+
 async def test_unknown_consumer_is_404(open_client) -> None:
     client = await open_client(DashboardSettings())
     response = await client.get("/api/dlq/nobody")

@@ -275,9 +275,12 @@ function bodyDetails(consumer, message) {
     },
     el("summary", {}, `Body (${message.body_bytes.toLocaleString()} bytes)`),
     pre,
-    message.body_truncated
-      ? el("p", { class: "small" }, "Truncated. ", el("a", { href: download, download: "" }, "Download the whole body"))
-      : null
+    el(
+      "p",
+      { class: "small" },
+      message.body_truncated ? "Truncated here. " : "",
+      el("a", { href: download, download: "" }, message.body_truncated ? "Download the whole body" : "Download")
+    )
   );
   return details;
 }
