@@ -5,8 +5,10 @@ analytics service's `analytics_events` (consumers.services.analytics.store). A S
 opened read-only, so the dashboard can neither create nor change one.
 """
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -30,6 +32,8 @@ async def query(url: str, sql: str, parameters: tuple[Any, ...]) -> list[tuple[A
     try:
         if url.startswith(SQLITE_PREFIX):
             path = url.removeprefix(SQLITE_PREFIX)
+            if not await asyncio.to_thread(Path(path).is_file):
+                raise StoreError(f"no database file at {path}")
             async with (
                 aiosqlite.connect(f"file:{path}?mode=ro", uri=True) as connection,
                 connection.execute(sql.replace("%s", "?"), parameters) as cursor,
