@@ -19,7 +19,7 @@ COPY monitor ./monitor
 # The project itself from the build context (its dependencies are pinned by lower bounds in pyproject.toml).
 # hadolint ignore=DL3013
 RUN python -m venv --without-pip /opt/fanout \
-    && pip --python /opt/fanout/bin/python install --no-cache-dir ".[services,monitor,outbox]"
+    && pip --python /opt/fanout/bin/python install --no-cache-dir ".[services,monitor,outbox,dashboard]"
 
 # --- runtime: the virtualenv only, run by an unprivileged user ---------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

@@ -45,6 +45,7 @@ def test_dev_events_exits_0_once_every_consumer_handled_its_share(tmp_path: Path
     assert re.search(r"endpoint: http://127\.0\.0\.1:\d+ \(embedded", result.stdout)
     # the banner's exports point a second `fanout consume email` at the same SMTP sink
     assert re.search(r"export .*FANOUT_EMAIL_SMTP_HOST=127\.0\.0\.1 FANOUT_EMAIL_SMTP_PORT=\d", result.stdout)
+    assert re.search(r"dashboard: http://127\.0\.0\.1:\d+/", result.stdout)
     assert "ok: every consumer handled every event routed to it" in result.stdout
     rows = summary_rows(result.stdout)
     routed = {name: int(cells[0]) for name, cells in rows.items()}

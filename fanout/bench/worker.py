@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from consumers.runtime.logs import configure_logging
+from fanout.logs import configure_logging
 from fanout.bench.ceiling import drain
 from fanout.bench.consume import bench_settings, consume
 from fanout.bench.deliveries import record_deliveries

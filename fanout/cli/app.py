@@ -55,6 +55,12 @@ class FanoutGroup(LazyGroup):
             "The transactional outbox: create its table, relay staged events to SNS, show its backlog.",
             extra="outbox",
         ),
+        "dashboard": LazyCommand(
+            "fanout.cli.dashboard",
+            "dashboard",
+            "Serve the on-call web page: queue and DLQ depths, dead letters, redrive, purge, trace.",
+            extra="dashboard",
+        ),
         "dev": LazyCommand(
             "fanout.cli.dev",
             "dev",

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from consumers.runtime.logs import configure_logging
+from fanout.logs import configure_logging
 from fanout.cli.output import console
 from fanout.dev.dashboard import consumers_table
 from fanout.dev.environment import DevEnvironment, dev_environment
@@ -65,12 +65,17 @@ def dev(
         float, typer.Option("--timeout", min=1, help="With --events: seconds to wait for every event.")
     ] = 120.0,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed of the demo order stream.")] = None,
+    dashboard_port: Annotated[
+        int, typer.Option("--dashboard-port", min=0, max=65535, help="Port of the dashboard (0: a free one).")
+    ] = 0,
     state_dir: Annotated[
         Path, typer.Option("--state-dir", help="Databases, monitor state and dev.log of the run.")
     ] = DEFAULT_STATE_DIR,
 ) -> None:
     """Run the whole system locally: endpoint, topology, the three consumers, the monitor, demo events."""
-    options = DevOptions(events=events, rate=rate, poison=poison, timeout_s=timeout, seed=seed)
+    options = DevOptions(
+        events=events, rate=rate, poison=poison, timeout_s=timeout, seed=seed, dashboard_port=dashboard_port
+    )
     with dev_environment(state_dir) as env:
         configure_logging(json=False, level="INFO", file=state_dir / "dev.log")
         _introduce(env)

@@ -88,7 +88,7 @@ def relay(
     """
     import asyncio
 
-    from consumers.runtime.logs import configure_logging
+    from fanout.logs import configure_logging
     from producer.entries import DEFAULT_MAX_MESSAGE_BYTES
     from producer.options import PublishOptions
     from producer.outbox.runner import publish_pending, run_forever

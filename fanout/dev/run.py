@@ -17,6 +17,7 @@ from consumers.catalog import SERVICES
 from consumers.runtime.consumer import Consumer
 from consumers.runtime.launch import idempotency_store
 from consumers.runtime.logs import LoggingObserver
+from consumers.runtime.metrics import MetricsObserver
 from consumers.runtime.settings import ConsumerSettings
 from fanout.signals import stop_on_signals
 from fanout.dev.dashboard import consumers_table, render
@@ -24,6 +25,7 @@ from fanout.dev.environment import DevEnvironment
 from fanout.dev.snapshot import Snapshot, take_snapshot
 from fanout.dev.tally import Tally
 from fanout.dev.traffic import Traffic, send_poison
+from fanout.dev.web import start_dashboard
 from monitor.runner import open_monitor
 from monitor.service import Monitor
 from monitor.settings import MonitorSettings
@@ -42,6 +44,7 @@ class DevOptions:
     poison: int  # undecodable messages sent straight to the queues (they must end in the DLQs)
     timeout_s: float  # with `events`: longest wait for every event to be handled
     seed: int | None
+    dashboard_port: int = 0  # 0: a free port
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,11 @@ class DevRun:
         """Start everything, publish, watch; stop everything; the verdict and the final snapshot."""
         started = time.monotonic()
         async with AsyncExitStack() as stack:
-            for name in self._env.topology.deployed.consumers:
-                await self._start_consumer(stack, name)
+            consumers = [
+                await self._start_consumer(stack, name) for name in self._env.topology.deployed.consumers
+            ]
+            url = await start_dashboard(stack, self._env, consumers[0], self._options.dashboard_port)
+            self._console.print(f"dashboard: {url}", markup=False, highlight=False, soft_wrap=True)
             monitor = await stack.enter_async_context(open_monitor(MonitorSettings()))
             watching = asyncio.create_task(monitor.run(self._stop))
             stack.push_async_callback(self._finish, watching)
@@ -87,7 +93,7 @@ class DevRun:
             self._stop.set()
         return verdict, await self._snapshot(monitor, started)
 
-    async def _start_consumer(self, stack: AsyncExitStack, name: str) -> None:
+    async def _start_consumer(self, stack: AsyncExitStack, name: str) -> Consumer:
         settings = ConsumerSettings(idempotency_url=self._env.idempotency_url(name))
         store = await stack.enter_async_context(idempotency_store(settings.idempotency_url))
         topology = self._env.topology
@@ -96,10 +102,10 @@ class DevRun:
             topology.queue_url(name),
             topology.dlq_url(name),
             settings,
-            [self._tally, LoggingObserver()],
+            [self._tally, LoggingObserver(), MetricsObserver()],
             store,
         )
-        await stack.enter_async_context(consumer.running())
+        return await stack.enter_async_context(consumer.running())
 
     async def _finish(self, task: "asyncio.Task[None]") -> None:
         self._stop.set()

@@ -197,9 +197,9 @@ def test_core_publishes_and_reads_the_topology(
         assert result.returncode == 0, f"{command}: {result.stderr}"
 
 
-def test_the_dockerfile_installs_the_services_the_monitor_and_the_outbox_relay() -> None:
+def test_the_dockerfile_installs_every_service_it_runs() -> None:
     (target,) = [word for word in image_pip_command() if word.startswith(".")]
-    assert target == ".[services,monitor,outbox]"
+    assert target == ".[services,monitor,outbox,dashboard]"
 
 
 def test_image_consumer_checks_the_deployed_topology(
@@ -277,3 +277,10 @@ def test_the_local_profile_runs_the_whole_system(profiles: dict[str, Path], tmp_
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "ok: every consumer handled every event routed to it" in result.stdout
+
+
+def test_the_wheel_ships_the_dashboards_page(installed: Path, tmp_path: Path) -> None:
+    script = "from fanout.dashboard.app import STATIC_DIR as d; print(*sorted(p.name for p in d.iterdir()))"
+    result = run(installed, "python", "-c", script, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["app.css", "app.js", "index.html"]
