@@ -2,6 +2,7 @@
 # One image for every fanout service; the command picks the service:
 #   fanout consume email | fanout consume inventory | fanout consume analytics | fanout monitor
 #   | fanout outbox relay (FANOUT_OUTBOX_DATABASE_URL: the order service's database)
+#   | fanout dashboard --host 0.0.0.0 (the on-call web page, port 8000)
 # (compose.yaml and the ECS task definitions in infra/terraform set it).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -42,7 +43,7 @@ WORKDIR /var/lib/fanout
 USER 10001:10001
 # /healthz of a consumer (FANOUT_CONSUMER_HEALTH_PORT, 8080), the monitor (FANOUT_MONITOR_METRICS_PORT, 9102)
 # or the outbox relay (FANOUT_OUTBOX_METRICS_PORT, 9103).
-EXPOSE 8080 9102 9103
+EXPOSE 8000 8080 9102 9103
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-m", "fanout.healthcheck"]
 CMD ["fanout", "--help"]

@@ -14,11 +14,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from fanout.logs import configure_logging
 from fanout.bench.ceiling import drain
 from fanout.bench.consume import bench_settings, consume
 from fanout.bench.deliveries import record_deliveries
 from fanout.bench.window import Window
+from fanout.logs import configure_logging
 
 Kind = Literal["ceiling", "consumer", "deliveries"]
 

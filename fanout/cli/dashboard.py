@@ -16,9 +16,9 @@ def dashboard(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0 picks a free one).")] = 8000,
 ) -> None:
     """Serve the dashboard: overview, DLQ browser, redrive and purge (with FANOUT_DASHBOARD_TOKEN), trace."""
-    from fanout.logs import configure_logging
     from fanout.dashboard.app import dashboard_app, serve_dashboard
     from fanout.dashboard.settings import DashboardSettings
+    from fanout.logs import configure_logging
 
     settings = DashboardSettings()
     configure_logging(json=False, level="INFO")

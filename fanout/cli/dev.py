@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from fanout.logs import configure_logging
 from fanout.cli.output import console
 from fanout.dev.dashboard import consumers_table
 from fanout.dev.environment import DevEnvironment, dev_environment
 from fanout.dev.run import DevOptions, DevRun
+from fanout.logs import configure_logging
 
 DEFAULT_STATE_DIR = Path(".fanout/dev")
 

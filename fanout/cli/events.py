@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 from fanout.cli.output import console, err_console, print_json, print_table
-from fanout.contract.envelope import CloudEvent
 from fanout.contract.registry import ORDER_EVENTS
 from fanout.topology import declared_topology
 

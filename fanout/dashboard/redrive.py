@@ -1,9 +1,11 @@
 """The dashboard's only door into the redrive code of `fanout dlq redrive` (monitor/dlq/redrive.py).
 
-`redrive_all` makes the same calls as the CLI: StartMessageMoveTask where the endpoint has it,
-else the Redriver's copy, limited to the messages the DLQ held when asked (a snapshot: poison
-that bounces back is not moved again). `redrive_selected` moves chosen messages by id in the same
-order, send to the source queue first, then delete from the DLQ exactly what was sent.
+`redrive_all` makes the same calls as the CLI: StartMessageMoveTask where the endpoint has it
+(the request returns once the task started; `fanout dlq redrive NAME --status` follows it), else
+`monitor.dlq.redrive.redrive`'s copy, limited to the messages the DLQ held when asked (a
+snapshot: poison that bounces back is not moved again). `redrive_selected` moves chosen messages
+by id in the same order: send to the source queue first, then delete from the DLQ exactly what was
+sent.
 """
 
 from collections.abc import Collection
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 from fanout.topology.depth import read_depth
 from monitor.dlq.messages import DeadLetter, receive, release
 from monitor.dlq.queues import DeadLetterQueue
-from monitor.dlq.redrive import RedriveError, Redriver
+from monitor.dlq.redrive import RedriveError, Redriver, redrive, resend_entry
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -40,7 +42,7 @@ def redrive_all(sqs: "SQSClient", queue: DeadLetterQueue) -> RedriveOutcome:
     redriver = Redriver(sqs, queue)
     if (task := redriver.start_move_task()) is not None:
         return RedriveOutcome(requested=depth, moved=0, move_task=task)
-    return RedriveOutcome(requested=depth, moved=redriver.copy(limit=depth))
+    return RedriveOutcome(requested=depth, moved=redrive(queue, sqs=sqs, use_move_task=False).moved)
 
 
 def redrive_selected(
@@ -78,8 +80,7 @@ def _send_then_delete(sqs: "SQSClient", queue: DeadLetterQueue, messages: list["
     sent = sqs.send_message_batch(
         QueueUrl=queue.source.url,
         Entries=[
-            {"Id": key, "MessageBody": letter.body, "MessageAttributes": letter.original_attributes()}
-            for key, letter in ((key, DeadLetter.from_message(message)) for key, message in by_key.items())
+            resend_entry(key, DeadLetter.from_message(message), message) for key, message in by_key.items()
         ],
     )
     sent_keys = [entry["Id"] for entry in sent.get("Successful", [])]

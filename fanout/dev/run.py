@@ -19,13 +19,13 @@ from consumers.runtime.launch import idempotency_store
 from consumers.runtime.logs import LoggingObserver
 from consumers.runtime.metrics import MetricsObserver
 from consumers.runtime.settings import ConsumerSettings
-from fanout.signals import stop_on_signals
 from fanout.dev.dashboard import consumers_table, render
 from fanout.dev.environment import DevEnvironment
 from fanout.dev.snapshot import Snapshot, take_snapshot
 from fanout.dev.tally import Tally
 from fanout.dev.traffic import Traffic, send_poison
 from fanout.dev.web import start_dashboard
+from fanout.signals import stop_on_signals
 from monitor.runner import open_monitor
 from monitor.service import Monitor
 from monitor.settings import MonitorSettings

@@ -5,8 +5,8 @@ from collections.abc import Iterator
 
 import structlog
 
-from fanout.signals import stop_on_signals
 from fanout.errors import FanoutError
+from fanout.signals import stop_on_signals
 from producer.options import PublishOptions
 from producer.outbox.locking import RelayLock
 from producer.outbox.relay import Relay

@@ -22,7 +22,7 @@ from fanout.contract.deadletter import DeadLetterAttribute
 from fanout.dashboard.openapi import openapi_document
 from fanout.dashboard.settings import DashboardSettings
 from fanout.topology import AppliedTopology
-from monitor.lifecycle import AlertState
+from monitor.lifecycle import QueueState
 from monitor.state import AlertStore
 
 pytestmark = pytest.mark.usefixtures("test_env")
@@ -49,9 +49,9 @@ async def test_overview_shows_every_consumers_queue_dlq_and_alert_with_read_time
     fill_dlq(fanout_topology, "email", 2)
     fill_dlq(fanout_topology, "analytics", 1)
     sync_client("sqs").send_message(QueueUrl=fanout_topology.queue_url("inventory"), MessageBody="{}")
-    async with AlertStore(state_path) as store:
-        await store.save(AlertState("test-email-dlq", True, datetime(2026, 1, 1, tzinfo=UTC), 2))
-        await store.save(AlertState("test-analytics-dlq", False, None, 0))
+    async with AlertStore(str(state_path)) as store:
+        await store.save(QueueState("test-email-dlq", True, 2, datetime(2026, 1, 1, tzinfo=UTC)))
+        await store.save(QueueState("test-analytics-dlq", False, 0, None))
 
     client = await open_client(DashboardSettings())
     response = await client.get("/api/overview")

@@ -14,8 +14,8 @@ from consumers.runtime.consumer import Consumer
 from consumers.runtime.context import HandlerContext
 from consumers.runtime.service import Service, handles
 from consumers.runtime.settings import ConsumerSettings
-from fanout.signals import stop_on_signals
 from fanout.contract import CloudEvent, OrderPlaced
+from fanout.signals import stop_on_signals
 
 
 class SleepyService(Service):

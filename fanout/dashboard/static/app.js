@@ -169,7 +169,7 @@ function consumerCard(row) {
     alert
       ? group("Monitor", alert.read_at, [
           figure("Alert", alert.state),
-          figure("Last notice", alert.since ? ago(alert.since) : "–"),
+          figure("Firing since", alert.since ? ago(alert.since) : "–"),
           figure("Depth seen", alert.last_depth === null ? "–" : alert.last_depth),
         ])
       : null,
