@@ -1,11 +1,17 @@
-"""pytest fixtures: a moto endpoint per session, a fresh topology per test.
+"""pytest fixtures: an AWS-protocol endpoint per session, a fresh topology per test.
 
 Loaded automatically through the `pytest11` entry point when fanout and its `local` extra are
 installed. `fanout_endpoint` sets AWS_ENDPOINT_URL for the session so every client the code under
-test creates talks to it.
+test creates talks to it: a moto server started for the session, or, when `FANOUT_TEST_ENDPOINT`
+holds a URL (e.g. a LocalStack started by `scripts/localstack.py`), that endpoint.
+
+On moto each test starts from an empty endpoint (its reset API) and the resource prefix is `test`.
+On an external endpoint nothing is reset: each test gets a prefix of its own instead, so tests never
+see each other's topics, queues or buckets.
 """
 
 import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -15,32 +21,65 @@ from fanout.testing.spy import HandlerSpy
 from fanout.topology import AppliedTopology, TopologyClient, declared_topology
 
 TEST_PREFIX = "test"
+ENDPOINT_VARIABLE = "FANOUT_TEST_ENDPOINT"
+CONFORMANCE = "conformance"
+
+
+def external_endpoint() -> str | None:
+    """The endpoint named by FANOUT_TEST_ENDPOINT, or None to use a moto server."""
+    return os.environ.get(ENDPOINT_VARIABLE, "").strip().rstrip("/") or None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{CONFORMANCE}: exercises the AWS contract end to end; runs against {ENDPOINT_VARIABLE} when set",
+    )
 
 
 @pytest.fixture(scope="session")
 def fanout_endpoint() -> Iterator[str]:
-    """URL of a moto server started for the test session (AWS_ENDPOINT_URL points at it)."""
-    from fanout.local.endpoint import LocalEndpoint
+    """URL of the session's endpoint (AWS_ENDPOINT_URL points at it): moto, or FANOUT_TEST_ENDPOINT."""
+    from fanout.local.endpoint import LocalEndpoint, use_local_credentials
 
     saved = os.environ.get("AWS_ENDPOINT_URL")
-    with LocalEndpoint() as endpoint:
-        os.environ["AWS_ENDPOINT_URL"] = endpoint.url
-        try:
-            yield endpoint.url
-        finally:
-            if saved is None:
-                os.environ.pop("AWS_ENDPOINT_URL", None)
-            else:
-                os.environ["AWS_ENDPOINT_URL"] = saved
+    try:
+        if url := external_endpoint():
+            use_local_credentials()
+            os.environ["AWS_ENDPOINT_URL"] = url
+            yield url
+        else:
+            with LocalEndpoint() as endpoint:
+                os.environ["AWS_ENDPOINT_URL"] = endpoint.url
+                yield endpoint.url
+    finally:
+        if saved is None:
+            os.environ.pop("AWS_ENDPOINT_URL", None)
+        else:
+            os.environ["AWS_ENDPOINT_URL"] = saved
 
 
 @pytest.fixture
-def fanout_topology(fanout_endpoint: str) -> AppliedTopology:
-    """An empty endpoint with the declared topology applied (prefix `test`)."""
-    from fanout.local.endpoint import reset_endpoint
+def fanout_prefix(fanout_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A resource-name prefix no other test uses on the endpoint; FANOUT_ENV is set to it.
 
-    reset_endpoint(fanout_endpoint)
-    declared = declared_topology(TEST_PREFIX)
+    `test` on a freshly reset moto server; a unique one (no reset) on an external endpoint.
+    """
+    if external_endpoint():
+        prefix = f"t{uuid.uuid4().hex[:10]}"
+    else:
+        from fanout.local.endpoint import reset_endpoint
+
+        reset_endpoint(fanout_endpoint)
+        prefix = TEST_PREFIX
+    monkeypatch.setenv("FANOUT_ENV", prefix)
+    return prefix
+
+
+@pytest.fixture
+def fanout_topology(fanout_prefix: str) -> AppliedTopology:
+    """The declared topology applied under the test's own prefix (`test` on moto)."""
+    declared = declared_topology(fanout_prefix)
     deployed = TopologyClient(sync_client("sns"), sync_client("sqs")).apply(declared)
     return AppliedTopology(declared, deployed)
 

@@ -20,6 +20,7 @@ from consumers.runtime.context import HandlerContext
 from fanout.contract import CloudEvent
 
 
+@pytest.mark.conformance
 async def test_a_blocked_handler_does_not_hold_back_the_rest_of_its_batch(make_queue: MakeQueue) -> None:
     queue = make_queue()
     events = [placed(f"o-{index}") for index in range(10)]
@@ -44,6 +45,7 @@ async def test_a_blocked_handler_does_not_hold_back_the_rest_of_its_batch(make_q
 
 
 @pytest.mark.parametrize("heartbeat", [True, False])
+@pytest.mark.conformance
 async def test_the_heartbeat_keeps_a_slow_message_invisible_while_its_handler_runs(
     make_queue: MakeQueue, heartbeat: bool
 ) -> None:

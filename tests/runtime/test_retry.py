@@ -3,6 +3,7 @@
 import asyncio
 from typing import Any
 
+import pytest
 from runtime_helpers import (
     MakeQueue,
     OrdersRecorder,
@@ -48,6 +49,7 @@ async def fail_first_attempt(event: CloudEvent[Any], context: HandlerContext) ->
         raise ConnectionError("database unavailable")
 
 
+@pytest.mark.conformance
 async def test_a_failed_message_comes_back_after_its_backoff_not_before(make_queue: MakeQueue) -> None:
     """Visibility timeout 30 s, backoff 3 s: the second attempt comes at ~3 s, from our delay."""
     queue = make_queue(visibility_timeout_s=30, max_receive_count=5)
@@ -68,6 +70,7 @@ async def test_a_failed_message_comes_back_after_its_backoff_not_before(make_que
     assert service.failures == []
 
 
+@pytest.mark.conformance
 async def test_a_poison_message_ends_in_the_dlq_with_retries_exhausted(make_queue: MakeQueue) -> None:
     queue = make_queue(max_receive_count=3)
     event = placed()
@@ -92,6 +95,7 @@ async def test_a_poison_message_ends_in_the_dlq_with_retries_exhausted(make_queu
     assert attribute(dead, "event_type") == "order.placed"  # original attributes kept
 
 
+@pytest.mark.conformance
 async def test_permanent_errors_go_to_the_dlq_at_once(make_queue: MakeQueue) -> None:
     queue = make_queue(max_receive_count=5)
     by_permanent_error, by_listed_type = placed("o-permanent"), placed("o-key-error")
@@ -119,6 +123,7 @@ async def test_permanent_errors_go_to_the_dlq_at_once(make_queue: MakeQueue) -> 
     )
 
 
+@pytest.mark.conformance
 async def test_a_handler_timeout_is_retried(make_queue: MakeQueue) -> None:
     queue = make_queue(max_receive_count=5)
     event = placed()

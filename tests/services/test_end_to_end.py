@@ -5,6 +5,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
+import pytest
 from svc_factories import cancelled, eventually, placed, shipped
 
 from consumers.runtime.consumer import Consumer
@@ -78,6 +79,7 @@ async def drained(topology: AppliedTopology, name: str) -> bool:
     return queue.total == 0 and dlq.total == 0
 
 
+@pytest.mark.conformance
 async def test_published_orders_reach_all_three_services(
     fanout_topology: AppliedTopology, smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
@@ -124,6 +126,7 @@ async def test_published_orders_reach_all_three_services(
     assert summary.revenue["USD"].cancelled == summary.revenue["USD"].gross
 
 
+@pytest.mark.conformance
 async def test_a_refused_recipient_lands_in_the_email_dlq_as_permanent(
     fanout_topology: AppliedTopology, smtp_sink: SmtpSink, tmp_path: Path
 ) -> None:
