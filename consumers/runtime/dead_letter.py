@@ -29,6 +29,15 @@ MAX_MESSAGE_ATTRIBUTES = 10
 MAX_MESSAGE_BYTES = 1024 * 1024  # SQS counts the body plus each attribute's name, type and value
 CONTRACT_ATTRIBUTES = (EVENT_TYPE_ATTRIBUTE, EVENT_VERSION_ATTRIBUTE, CORRELATION_ID_ATTRIBUTE)
 
+EXPENDABLE_RECORD = (  # what of the runtime's record goes first when a body leaves no room
+    DeadLetterAttribute.DETAIL,
+    DeadLetterAttribute.DEAD_LETTERED_AT,
+    DeadLetterAttribute.FIRST_SEEN,
+    DeadLetterAttribute.SOURCE_QUEUE,
+    DeadLetterAttribute.RECEIVE_COUNT,
+    DeadLetterAttribute.REASON,
+)
+
 Attributes = dict[str, "MessageAttributeValueTypeDef"]
 
 log = structlog.get_logger(__name__)
@@ -53,7 +62,9 @@ def dead_letter_attributes(
 ) -> Attributes:
     """The original message attributes plus the runtime's, within SQS's count and size limits."""
     budget = MAX_MESSAGE_ATTRIBUTES - len(DeadLetterAttribute)
-    names = sorted(message.message_attributes, key=lambda name: (name not in CONTRACT_ATTRIBUTES, name))
+    # A message redriven by StartMessageMoveTask still carries its previous record: replaced here.
+    originals = [name for name in message.message_attributes if name not in set(DeadLetterAttribute)]
+    names = sorted(originals, key=lambda name: (name not in CONTRACT_ATTRIBUTES, name))
     kept, dropped = names[:budget], names[budget:]
     if dropped:
         detail = f"{detail} (attributes not kept: {', '.join(dropped)})"
@@ -75,13 +86,14 @@ def dead_letter_attributes(
 
 
 def _fit(attributes: Attributes, body: str) -> Attributes:
-    """Drop the original attributes, then the detail, while body and attributes exceed SQS's 1 MiB.
+    """Drop attributes while body and attributes exceed SQS's 1 MiB: the originals, the detail,
+    then the rest of the runtime's record, the reason last.
 
-    The reason and the rest of the runtime's record are kept: the body cannot shrink (a redrive
-    replays it byte for byte).
+    The body cannot shrink (a redrive replays it byte for byte), and a DLQ send that SQS refuses
+    would leave the message stuck on its queue: a dead letter with less of its record beats none.
     """
     expendable = [name for name in attributes if name not in set(DeadLetterAttribute)]
-    for name in [*expendable, DeadLetterAttribute.DETAIL]:
+    for name in [*expendable, *EXPENDABLE_RECORD]:
         if message_size(body, attributes) <= MAX_MESSAGE_BYTES:
             break
         del attributes[name]

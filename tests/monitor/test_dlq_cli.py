@@ -72,7 +72,6 @@ def test_list_reports_depth_and_oldest_age(
     assert rows["email"]["depth"] == 0 and rows["email"]["oldest_age_s"] is None
 
 
-@pytest.mark.conformance
 def test_redrive_moves_everything_back_without_dlq_attributes(
     fanout_topology: AppliedTopology, test_env: str
 ) -> None:

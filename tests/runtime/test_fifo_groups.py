@@ -121,7 +121,6 @@ async def test_a_poison_message_of_a_group_goes_to_the_fifo_dlq(fanout_prefix: s
     assert letter["Attributes"]["MessageGroupId"] == "g"
 
 
-@pytest.mark.conformance
 async def test_shutdown_gives_back_a_message_still_waiting_for_its_group(fanout_prefix: str) -> None:
     queue_url, dlq_url = fifo_queue(fanout_prefix)
     group = [placed("w-0"), placed("w-1")]
