@@ -27,3 +27,18 @@ def receive_at_least(
         ).get("Messages", [])
         received += [dict(message) for message in batch]
     return received
+
+
+def move_tasks_supported(dlq_arn: str) -> bool:
+    """Whether the endpoint has StartMessageMoveTask and ListMessageMoveTasks (AWS, LocalStack; not moto)."""
+    from botocore.exceptions import ClientError
+
+    from monitor.dlq.redrive import UNSUPPORTED_CODES, single_attempt_sqs
+
+    try:
+        single_attempt_sqs().list_message_move_tasks(SourceArn=dlq_arn, MaxResults=1)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in UNSUPPORTED_CODES:
+            return False
+        raise
+    return True
