@@ -11,6 +11,16 @@ from fanout.aws import sync_client
 @pytest.fixture
 def make_queue(fanout_prefix: str) -> MakeQueue:
     """Create a queue and its DLQ (redrive with maxReceiveCount), named under the test's own prefix."""
+    return queue_factory(fanout_prefix)
+
+
+@pytest.fixture
+def make_timed_queue(fanout_process_prefix: str) -> MakeQueue:
+    """`make_queue` on an endpoint in its own process: for tests that time visibility windows."""
+    return queue_factory(fanout_process_prefix)
+
+
+def queue_factory(fanout_prefix: str) -> MakeQueue:
     sqs = sync_client("sqs")
 
     def make(name: str = "work", visibility_timeout_s: int = 30, max_receive_count: int = 3) -> QueuePair:

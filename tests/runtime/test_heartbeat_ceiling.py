@@ -7,6 +7,7 @@ handler had been running for almost 12 hours.
 import asyncio
 import dataclasses
 import time
+from collections.abc import Sequence
 
 import pytest
 from runtime_helpers import MakeQueue, placed, send_event
@@ -25,7 +26,7 @@ class RecordingBroker(QueueBroker):
 
     changes: list[tuple[str, int]]
 
-    async def change_visibility(self, changes: "list[tuple[ReceivedMessage, int]]") -> list[BatchFailure]:  # type: ignore[override]
+    async def change_visibility(self, changes: Sequence[tuple[ReceivedMessage, int]]) -> list[BatchFailure]:
         self.changes += [(message.message_id, timeout) for message, timeout in changes]
         return await super().change_visibility(changes)
 
@@ -37,8 +38,8 @@ def aged(message: ReceivedMessage, headroom_s: float) -> ReceivedMessage:
 
 
 @pytest.mark.conformance
-async def test_extensions_are_clipped_to_twelve_hours_then_stop(make_queue: MakeQueue) -> None:
-    queue = make_queue(visibility_timeout_s=VISIBILITY_S)
+async def test_extensions_are_clipped_to_twelve_hours_then_stop(make_timed_queue: MakeQueue) -> None:
+    queue = make_timed_queue(visibility_timeout_s=VISIBILITY_S)
     for order in ("fresh", "near-limit", "at-limit"):
         send_event(queue.url, placed(order))
     async with async_client("sqs") as sqs:

@@ -50,9 +50,9 @@ async def fail_first_attempt(event: CloudEvent[Any], context: HandlerContext) ->
 
 
 @pytest.mark.conformance
-async def test_a_failed_message_comes_back_after_its_backoff_not_before(make_queue: MakeQueue) -> None:
+async def test_a_failed_message_comes_back_after_its_backoff_not_before(make_timed_queue: MakeQueue) -> None:
     """Visibility timeout 30 s, backoff 3 s: the second attempt comes at ~3 s, from our delay."""
-    queue = make_queue(visibility_timeout_s=30, max_receive_count=5)
+    queue = make_timed_queue(visibility_timeout_s=30, max_receive_count=5)
     event = placed()
     send_event(queue.url, event)
     service = RetriesAfterThreeSeconds(fail_first_attempt)
