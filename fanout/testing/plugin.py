@@ -31,19 +31,11 @@ from fanout.topology import AppliedTopology, TopologyClient, declared_topology
 
 TEST_PREFIX = "test"
 ENDPOINT_VARIABLE = "FANOUT_TEST_ENDPOINT"
-CONFORMANCE = "conformance"
 
 
 def external_endpoint() -> str | None:
     """The endpoint named by FANOUT_TEST_ENDPOINT, or None to use a moto server."""
     return os.environ.get(ENDPOINT_VARIABLE, "").strip().rstrip("/") or None
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        f"{CONFORMANCE}: exercises the AWS contract end to end; runs against {ENDPOINT_VARIABLE} when set",
-    )
 
 
 @pytest.fixture(scope="session")
