@@ -104,7 +104,6 @@ def test_redrive_dry_run_moves_nothing_and_limit_and_rate_are_respected(
     assert (visible(dlq), visible(source)) == (4, 3)
 
 
-@pytest.mark.conformance
 def test_interrupted_redrive_then_rerun_loses_nothing(
     fanout_topology: AppliedTopology, test_env: str
 ) -> None:
