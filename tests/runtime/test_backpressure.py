@@ -68,4 +68,4 @@ async def test_past_ten_slots_several_pollers_receive_at_once(make_queue: MakeQu
     polls = PollLog()
     async with Consumer(OrdersRecorder(), queue.url, queue.dlq_url, settings, [polls]).running():
         await wait_until(lambda: len(polls.polls) >= 6, what="a few rounds of empty long polls")
-    assert polls.most_at_once() == 3
+    assert polls.most_at_once() >= 2  # (before: one poller took every free slot, the others waited)
