@@ -105,10 +105,13 @@ async def test_published_orders_reach_all_three_services(
             await run_consumer(running, fanout_topology, service, tmp_path)
 
         async def settled() -> bool:
+            # SNS delivers asynchronously (AWS, LocalStack): empty queues alone may mean "not yet".
+            seen = sum((await analytics.events.summary()).counts.values())
+            stock = await inventory.stock.available("SKU-1"), await inventory.stock.available("SKU-2")
             queues = [await drained(fanout_topology, name) for name in ("email", "inventory", "analytics")]
-            return len(smtp_sink.messages) == 4 and all(queues)
+            return len(smtp_sink.messages) == 4 and seen == 4 and stock == (8, 10) and all(queues)
 
-        await eventually(settled, "four mails and every queue and DLQ empty")
+        await eventually(settled, "four mails, four events counted, stock settled, every queue and DLQ empty")
         assert await inventory.stock.available("SKU-1") == 8
         assert await inventory.stock.available("SKU-2") == 10  # reserved, then released
         summary = await analytics.events.summary()
