@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from endpoint_support import receive_at_least
 
 from consumers.runtime.consumer import Consumer
 from consumers.runtime.context import HandlerContext
@@ -24,7 +25,6 @@ from producer.entries import OversizedMessage
 from producer.options import PublishOptions
 from producer.publisher import Publisher
 
-BUCKET = "test-fanout-payloads"
 LIMIT = 64 * 1024  # the topic's MaximumMessageSize in these tests (contract limits keep events < 256 KiB)
 
 
@@ -60,8 +60,10 @@ def large_order(items: int = 400) -> CloudEvent[OrderPlaced]:
 
 @pytest.fixture
 def bucket(fanout_topology: AppliedTopology) -> str:
-    sync_client("s3").create_bucket(Bucket=BUCKET)
-    return BUCKET
+    """A bucket of the test's own (bucket names are global: the prefix keeps them apart)."""
+    name = f"{fanout_topology.declared.prefix}-fanout-payloads"
+    sync_client("s3").create_bucket(Bucket=name)
+    return name
 
 
 def settings() -> ConsumerSettings:
@@ -79,6 +81,7 @@ def test_without_a_bucket_a_large_event_fails_before_any_call(fanout_topology: A
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
+@pytest.mark.conformance
 async def test_a_large_event_travels_through_s3_and_reaches_the_handler_whole(
     fanout_topology: AppliedTopology, bucket: str, flavour: str
 ) -> None:
@@ -95,9 +98,9 @@ async def test_a_large_event_travels_through_s3_and_reaches_the_handler_whole(
     pointer = PayloadPointer.for_event(bucket, event.id)
     stored = sync_client("s3").get_object(Bucket=pointer.bucket, Key=pointer.key)["Body"].read()
     assert json.loads(stored)["id"] == event.id and len(stored) > LIMIT
-    [message] = sync_client("sqs").receive_message(
-        QueueUrl=fanout_topology.queue_url("analytics"), MessageAttributeNames=["All"], VisibilityTimeout=0
-    )["Messages"]
+    [message] = receive_at_least(
+        fanout_topology.queue_url("analytics"), 1, hold_s=0, MessageAttributeNames=["All"]
+    )
     assert json.loads(message["Body"]) == [POINTER_CLASS, {"s3BucketName": bucket, "s3Key": pointer.key}]
     assert int(message["MessageAttributes"][PAYLOAD_SIZE_ATTRIBUTE]["StringValue"]) == len(stored)
 
@@ -114,6 +117,7 @@ async def test_a_large_event_travels_through_s3_and_reaches_the_handler_whole(
     assert service.seen == [event]
 
 
+@pytest.mark.conformance
 async def test_a_pointer_to_a_missing_payload_is_dead_lettered_at_once(
     fanout_topology: AppliedTopology, bucket: str
 ) -> None:
@@ -140,6 +144,7 @@ async def test_a_pointer_to_a_missing_payload_is_dead_lettered_at_once(
     assert DeadLetter.from_message(letter).decode_error == f"payload offloaded to {gone.url} (not fetched)"
 
 
+@pytest.mark.conformance
 def test_events_within_the_limit_travel_inline_even_with_a_bucket(
     fanout_topology: AppliedTopology, bucket: str
 ) -> None:
@@ -148,10 +153,7 @@ def test_events_within_the_limit_travel_inline_even_with_a_bucket(
     Publisher(topic_arn=fanout_topology.deployed.topic_arn, options=options).publish_many([small, large])
 
     bodies = [
-        json.loads(message["Body"])
-        for message in sync_client("sqs").receive_message(
-            QueueUrl=fanout_topology.queue_url("analytics"), MaxNumberOfMessages=10
-        )["Messages"]
+        json.loads(message["Body"]) for message in receive_at_least(fanout_topology.queue_url("analytics"), 2)
     ]
     inline = [body for body in bodies if isinstance(body, dict)]
     assert [body["id"] for body in inline] == [small.id]

@@ -1,4 +1,4 @@
-"""The topology against a real moto server: apply, idempotency, verify, drift, routing."""
+"""The topology against a real endpoint: apply, idempotency, verify, drift, routing."""
 
 import json
 
@@ -29,6 +29,7 @@ def test_dlq_retention_must_exceed_source_retention() -> None:
         QueueSettings(retention_s=1_209_600, dlq_retention_s=1_209_600)
 
 
+@pytest.mark.conformance
 def test_apply_creates_queues_with_redrive_and_policy(fanout_topology: AppliedTopology) -> None:
     sqs = sync_client("sqs")
     inventory = fanout_topology.deployed.consumers["inventory"]
@@ -44,6 +45,7 @@ def test_apply_creates_queues_with_redrive_and_policy(fanout_topology: AppliedTo
     assert dlq["MessageRetentionPeriod"] == "1209600"
 
 
+@pytest.mark.conformance
 def test_apply_is_idempotent_and_verify_is_clean(fanout_topology: AppliedTopology) -> None:
     again = client().apply(fanout_topology.declared)
     assert again == fanout_topology.deployed
@@ -52,12 +54,14 @@ def test_apply_is_idempotent_and_verify_is_clean(fanout_topology: AppliedTopolog
     assert client().verify(fanout_topology.declared) == []
 
 
+@pytest.mark.conformance
 def test_verify_reports_drift_without_fixing_it(fanout_topology: AppliedTopology) -> None:
     sqs = sync_client("sqs")
     url = fanout_topology.queue_url("email")
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "5"})
     drifts = client().verify(fanout_topology.declared)
-    assert any("VisibilityTimeout" in drift and "test-email" in drift for drift in drifts)
+    email = fanout_topology.declared.queue_name("email")
+    assert any("VisibilityTimeout" in drift and email in drift for drift in drifts)
     assert sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"] == {
         "VisibilityTimeout": "5"
     }
@@ -65,16 +69,17 @@ def test_verify_reports_drift_without_fixing_it(fanout_topology: AppliedTopology
     assert client().verify(fanout_topology.declared) == []
 
 
-def test_verify_reports_missing_resources(fanout_endpoint: str) -> None:
-    from fanout.local.endpoint import reset_endpoint
+@pytest.mark.conformance
+def test_verify_reports_missing_resources(fanout_prefix: str) -> None:
+    assert client().verify(declared_topology(fanout_prefix)) == [
+        f"topic {fanout_prefix}-orders does not exist"
+    ]
 
-    reset_endpoint(fanout_endpoint)
-    assert client().verify(declared_topology("test")) == ["topic test-orders does not exist"]
 
-
+@pytest.mark.conformance
 def test_apply_updates_a_changed_filter_policy(fanout_topology: AppliedTopology) -> None:
     narrowed = Topology(
-        prefix="test",
+        prefix=fanout_topology.declared.prefix,
         consumers=(ConsumerSpec(name="email", event_types=frozenset({"order.shipped"})),),
     )
     drifts = client().verify(narrowed)
@@ -83,6 +88,7 @@ def test_apply_updates_a_changed_filter_policy(fanout_topology: AppliedTopology)
     assert client().verify(narrowed) == []
 
 
+@pytest.mark.conformance
 def test_fan_out_reaches_exactly_the_subscribed_queues(fanout_topology: AppliedTopology) -> None:
     from datetime import UTC, datetime
 

@@ -2,10 +2,13 @@
 
 A poller reserves free slots *before* it receives and asks SQS for no more messages than it
 reserved, so a full buffer stops polling and a received message never waits outside the buffer
-(where shutdown could not find it to release it).
+(where shutdown could not find it to release it). Each reservation takes at most a poller's share
+of the buffer, so several pollers really do receive at once (one taking every free slot would
+leave the others waiting for its long poll).
 """
 
 import asyncio
+import math
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -15,8 +18,9 @@ from consumers.runtime.message import ReceivedMessage
 class MessageBuffer:
     """Received messages waiting for a handler slot; at most `size` held or reserved at once."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, pollers: int = 1) -> None:
         self._size = size
+        self._share = max(1, math.ceil(size / pollers))
         self._queue: asyncio.Queue[ReceivedMessage] = asyncio.Queue()
         self._reserved = 0
         self._changed = asyncio.Event()
@@ -31,7 +35,7 @@ class MessageBuffer:
         while self.free <= 0:
             self._changed.clear()
             await self._changed.wait()
-        slots = self.free
+        slots = min(self.free, self._share)
         self._reserved += slots
         try:
             yield slots

@@ -111,7 +111,7 @@ class Consumer:
 
     def _assemble(self, broker: QueueBroker, payloads: PayloadStore, queue: QueueFacts) -> _Runtime:
         settings, name = self.settings, self.service.name
-        buffer = MessageBuffer(settings.buffer_size)
+        buffer = MessageBuffer(settings.buffer_size, settings.pollers)
         deletes = DeleteBatcher(broker, settings.delete_flush_interval_s)
         heartbeat = Heartbeat(broker, queue.visibility_timeout_s, settings.heartbeat)
         parts = Collaborators(

@@ -5,7 +5,8 @@ The body is sent byte-for-byte so a redrive replays the original. The runtime's 
 contract attributes first; any that do not fit are named in the detail. When body and attributes
 would exceed SQS's 1 MiB (counted in UTF-8 bytes), the detail goes first; then the body is
 offloaded to the payload bucket and the DLQ message carries the claim check instead (a redrive
-replays the pointer, which the consumer follows); without a bucket, the original attributes go.
+replays the pointer, which the consumer follows); without a bucket, the original attributes go,
+then the rest of the runtime's record, the reason last.
 """
 
 from collections.abc import Mapping
@@ -34,6 +35,15 @@ if TYPE_CHECKING:
 
 MAX_MESSAGE_BYTES = 1024 * 1024  # SQS counts the body plus each attribute's name, type and value
 CONTRACT_ATTRIBUTES = (EVENT_TYPE_ATTRIBUTE, EVENT_VERSION_ATTRIBUTE, CORRELATION_ID_ATTRIBUTE)
+
+EXPENDABLE_RECORD = (  # what of the runtime's record goes first when a body leaves no room
+    DeadLetterAttribute.DETAIL,
+    DeadLetterAttribute.DEAD_LETTERED_AT,
+    DeadLetterAttribute.FIRST_SEEN,
+    DeadLetterAttribute.SOURCE_QUEUE,
+    DeadLetterAttribute.RECEIVE_COUNT,
+    DeadLetterAttribute.REASON,
+)
 
 Attributes = dict[str, "MessageAttributeValueTypeDef"]
 
@@ -68,7 +78,9 @@ def dead_letter_attributes(
 ) -> Attributes:
     """The original message attributes plus the runtime's, within SQS's count limit."""
     budget = MAX_MESSAGE_ATTRIBUTES - len(DeadLetterAttribute)
-    names = sorted(message.message_attributes, key=lambda name: (name not in CONTRACT_ATTRIBUTES, name))
+    # A message redriven by StartMessageMoveTask still carries its previous record: replaced here.
+    originals = [name for name in message.message_attributes if name not in set(DeadLetterAttribute)]
+    names = sorted(originals, key=lambda name: (name not in CONTRACT_ATTRIBUTES, name))
     kept, dropped = names[:budget], names[budget:]
     if dropped:
         detail = f"{detail} (attributes not kept: {', '.join(dropped)})"
@@ -100,8 +112,10 @@ def plan_dead_letter(
     """The DLQ message for `message`, within SQS's 1 MiB and 10 attributes.
 
     Over the size: drop the detail; then offload the body to `payload_bucket` (a claim check,
-    attributes kept); without a bucket, drop the original attributes. The reason and the rest of
-    the runtime's record always stay.
+    attributes kept); without a bucket, drop the original attributes, then the rest of the
+    runtime's record, the reason last. The body cannot shrink (a redrive replays it byte for byte),
+    and a DLQ send that SQS refuses would leave the message stuck on its queue: a dead letter with
+    less of its record beats none.
     """
     attributes = dead_letter_attributes(message, reason, detail, source_queue, now)
     body = message.body
@@ -118,10 +132,10 @@ def plan_dead_letter(
         while len(attributes) > MAX_MESSAGE_ATTRIBUTES:
             del attributes[originals.pop()]
         return DeadLetterMessage(pointer.body(), attributes, offload=pointer)
-    for name in originals:
+    for name in [*originals, *EXPENDABLE_RECORD]:
         if message_size(body, attributes) <= MAX_MESSAGE_BYTES:
             break
-        del attributes[name]
+        attributes.pop(name, None)
     return DeadLetterMessage(body, attributes)
 
 

@@ -56,6 +56,7 @@ class Dispatcher:
                 message.group_id,
                 lambda: self._processor.process(message),
                 lambda: self._processor.release([message]),
+                message.received_at,
             )
         finally:
             self._slots.release()

@@ -5,6 +5,11 @@ flight, but a single receive may return several messages of one group. Run concu
 would finish out of order, so each waits for its predecessor in the group; and when the
 predecessor is coming back (retry or release) the successor is released too, so that SQS
 delivers them again in their order. Messages without a group run at once.
+
+Only messages of one receive wait for each other: SQS hands out a group's next messages only once
+the earlier ones left flight, so a later receive starts the group afresh instead of waiting behind
+messages that are being given back (on AWS the release call can return before the give-back is
+noted here; LocalStack even hands out a released message while the rest of its group is in flight).
 """
 
 import asyncio
@@ -15,21 +20,28 @@ class GroupSequencer:
     """Orders work within message groups; the work reports whether its message left the queue."""
 
     def __init__(self) -> None:
-        self._tails: dict[str, asyncio.Future[bool]] = {}
+        self._tails: dict[str, tuple[float | None, asyncio.Future[bool]]] = {}
 
     async def in_order(
-        self, group: str | None, work: Callable[[], Awaitable[bool]], give_back: Callable[[], Awaitable[None]]
+        self,
+        group: str | None,
+        work: Callable[[], Awaitable[bool]],
+        give_back: Callable[[], Awaitable[None]],
+        receive: float | None = None,
     ) -> None:
         """Run `work` after the group's previous message left the queue, else `give_back` this one.
 
         Call in arrival order: the place in the group is taken before the first await.
+        `receive` identifies the receive call the message came in (its arrival time).
         """
         if group is None:
             await work()
             return
-        previous = self._tails.get(group)
+        previous_receive, previous = self._tails.get(group, (None, None))
+        if previous_receive != receive:
+            previous = None  # from a later receive: the earlier messages are out of flight
         mine: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._tails[group] = mine
+        self._tails[group] = (receive, mine)
         left_queue = False
         try:
             try:
@@ -43,5 +55,5 @@ class GroupSequencer:
                 await give_back()
         finally:
             mine.set_result(left_queue)
-            if self._tails.get(group) is mine:
+            if self._tails.get(group, (None, None))[1] is mine:
                 del self._tails[group]

@@ -9,14 +9,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from monitor_support import Receiver
 
-from fanout.testing.plugin import TEST_PREFIX
-
 
 @pytest.fixture
-def test_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def test_env(fanout_prefix: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """FANOUT_ENV set to the test topology's prefix (restored afterwards, even if the CLI sets it)."""
-    monkeypatch.setenv("FANOUT_ENV", TEST_PREFIX)
-    yield TEST_PREFIX
+    monkeypatch.setenv("FANOUT_ENV", fanout_prefix)
+    yield fanout_prefix
 
 
 @pytest.fixture

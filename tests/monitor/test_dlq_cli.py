@@ -23,6 +23,7 @@ def run(argv: list[str]) -> int:
     return 0
 
 
+@pytest.mark.conformance
 def test_show_decodes_without_consuming(
     fanout_topology: AppliedTopology, test_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -46,6 +47,7 @@ def test_show_decodes_without_consuming(
     assert visible(dlq) == 5  # visibility restored: nothing consumed
 
 
+@pytest.mark.conformance
 def test_show_limit_and_unknown_consumer(
     fanout_topology: AppliedTopology, test_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -58,6 +60,7 @@ def test_show_limit_and_unknown_consumer(
     assert error == ["fanout: error: unknown consumer 'nobody' (known: email, inventory, analytics)"]
 
 
+@pytest.mark.conformance
 def test_list_reports_depth_and_oldest_age(
     fanout_topology: AppliedTopology, test_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -86,6 +89,7 @@ def test_redrive_moves_everything_back_without_dlq_attributes(
         assert not names & {attribute.value for attribute in DeadLetterAttribute}
 
 
+@pytest.mark.conformance
 def test_redrive_dry_run_moves_nothing_and_limit_and_rate_are_respected(
     fanout_topology: AppliedTopology, test_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -123,6 +127,7 @@ def test_interrupted_redrive_then_rerun_loses_nothing(
     assert sorted(m["Body"] for m in drain(source)) == sorted(bodies)
 
 
+@pytest.mark.conformance
 def test_purge_needs_confirmation(
     fanout_topology: AppliedTopology, test_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

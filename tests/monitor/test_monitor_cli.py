@@ -29,6 +29,7 @@ def monitor_env(test_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("FANOUT_MONITOR_THRESHOLDS", '{"inventory": {"depth": 2}}')
 
 
+@pytest.mark.conformance
 def test_once_exit_code_follows_thresholds(fanout_topology: AppliedTopology, monitor_env: None) -> None:
     assert run(["monitor", "--once"]) == 0
     put_dead_letters(fanout_topology.dlq_url("inventory"), 1)
@@ -54,6 +55,7 @@ def test_invalid_settings_are_one_line(
     assert line.startswith("fanout: error: invalid settings: depth_threshold")
 
 
+@pytest.mark.conformance
 def test_container_entrypoint_serves_metrics_and_stops_on_sigterm(
     fanout_topology: AppliedTopology, monitor_env: None
 ) -> None:
@@ -69,7 +71,8 @@ def test_container_entrypoint_serves_metrics_and_stops_on_sigterm(
     )
     try:
         metrics = wait_for_metrics(f"http://127.0.0.1:{port}", 'fanout_dlq_depth{consumer="email"')
-        assert 'fanout_dlq_depth{consumer="email",queue="test-email-dlq"} 2.0' in metrics
+        dlq = fanout_topology.declared.dlq_name("email")
+        assert f'fanout_dlq_depth{{consumer="email",queue="{dlq}"}} 2.0' in metrics
         assert 'fanout_dlq_alert_firing{consumer="email"} 1.0' in metrics
     finally:
         daemon.send_signal(signal.SIGTERM)

@@ -43,6 +43,7 @@ def run_cli(argv: list[str]) -> int:
     return 0
 
 
+@pytest.mark.conformance
 async def test_dead_letters_page_once_then_redrive_is_handled_and_purge_resolves(
     fanout_topology: AppliedTopology,
     test_env: str,

@@ -24,7 +24,7 @@ import pytest
 
 from fanout.aws import sync_client
 from fanout.contract.envelope import CloudEvent, EventData, new_event
-from fanout.testing.plugin import TEST_PREFIX
+from fanout.testing.plugin import TEST_PREFIX, external_endpoint
 from producer.async_publisher import AsyncPublisher
 from producer.publisher import Publisher
 from producer.results import BatchResult
@@ -189,11 +189,14 @@ Drain = Callable[[str], list[dict[str, Any]]]
 def drain() -> Drain:
     """Receive (and delete) every message a queue holds right now, with its attributes."""
 
+    # SNS delivers to SQS asynchronously on AWS and LocalStack; moto delivers before Publish returns.
+    wait_s = 1 if external_endpoint() else 0
+
     def receive_all(queue_url: str) -> list[dict[str, Any]]:
         sqs = sync_client("sqs")
         messages: list[dict[str, Any]] = []
         while batch := sqs.receive_message(
-            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_s, MessageAttributeNames=["All"]
         ).get("Messages", []):
             messages.extend(dict(message) for message in batch)
             sqs.delete_message_batch(

@@ -56,6 +56,7 @@ def ndjson(path: Path, *lines: object) -> str:
     return str(path)
 
 
+@pytest.mark.conformance
 def test_publish_type_and_data_prints_the_event_and_message_id(
     fanout_topology: AppliedTopology, drain: Drain, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -106,6 +107,7 @@ def test_invalid_input_is_one_line_on_stderr_and_publishes_nothing(
     assert published_ids(fanout_topology, drain) == []
 
 
+@pytest.mark.conformance
 def test_ndjson_file_accepts_envelopes_and_short_forms(
     fanout_topology: AppliedTopology, drain: Drain, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -149,6 +151,7 @@ def test_invalid_lines_are_reported_by_number_and_block_publishing(
     assert published_ids(fanout_topology, drain) == sorted(line.split("\t")[0] for line in out.splitlines())
 
 
+@pytest.mark.conformance
 def test_ndjson_from_stdin_with_json_output(fanout_topology: AppliedTopology, drain: Drain) -> None:
     stdin = "\n".join(
         json.dumps({"type": "order.placed", "data": {**PLACED, "order_id": f"o-{n}"}}) for n in range(3)

@@ -53,6 +53,7 @@ def test_invalid_settings_are_one_readable_line(capsys: pytest.CaptureFixture[st
     assert_one_line_error(code, err, "invalid settings", "wait_time_s")
 
 
+@pytest.mark.conformance
 def test_check_passes_on_the_declared_topology(
     fanout_topology: AppliedTopology, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -61,6 +62,7 @@ def test_check_passes_on_the_declared_topology(
     assert "topology matches" in out
 
 
+@pytest.mark.conformance
 def test_check_and_start_refuse_a_drifted_topology(
     fanout_topology: AppliedTopology, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -69,7 +71,7 @@ def test_check_and_start_refuse_a_drifted_topology(
     )
     code, _, err = run_cli(capsys, "consume", "email", "--check")
     assert code == 1
-    assert "drift: test-email: VisibilityTimeout" in err
+    assert f"drift: {fanout_topology.declared.queue_name('email')}: VisibilityTimeout" in err
     code, _, err = run_cli(capsys, "consume", "email")
     assert code == 1
     assert err.strip().splitlines()[-1] == (
@@ -103,6 +105,7 @@ def start_fanout(environment: dict[str, str], *argv: str) -> subprocess.Popen[by
     )
 
 
+@pytest.mark.conformance
 async def test_consume_runs_a_catalog_service_until_sigterm(
     fanout_topology: AppliedTopology, tmp_path: Path
 ) -> None:
@@ -113,10 +116,11 @@ async def test_consume_runs_a_catalog_service_until_sigterm(
         MessageAttributes=message_attributes(event),  # type: ignore[arg-type]
     )
     queue_url = fanout_topology.queue_url("inventory")
+    await wait_for_depth(queue_url, lambda d: d.total == 1, what="the event delivered")  # SNS is async
     port = free_port()
     environment = {
         **os.environ,
-        "FANOUT_ENV": TEST_PREFIX,
+        "FANOUT_ENV": fanout_topology.declared.prefix,
         "FANOUT_CONSUMER_HEALTH_PORT": str(port),
         "FANOUT_INVENTORY_DATABASE_URL": f"sqlite:///{tmp_path / 'inventory.sqlite3'}",
     }

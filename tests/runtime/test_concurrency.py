@@ -20,6 +20,7 @@ from consumers.runtime.context import HandlerContext
 from fanout.contract import CloudEvent
 
 
+@pytest.mark.conformance
 async def test_a_blocked_handler_does_not_hold_back_the_rest_of_its_batch(make_queue: MakeQueue) -> None:
     queue = make_queue()
     events = [placed(f"o-{index}") for index in range(10)]
@@ -44,12 +45,14 @@ async def test_a_blocked_handler_does_not_hold_back_the_rest_of_its_batch(make_q
 
 
 @pytest.mark.parametrize("heartbeat", [True, False])
+@pytest.mark.conformance
 async def test_the_heartbeat_keeps_a_slow_message_invisible_while_its_handler_runs(
-    make_queue: MakeQueue, heartbeat: bool
+    make_timed_queue: MakeQueue, heartbeat: bool
 ) -> None:
     """Handler runs 5 s on a 2 s visibility timeout: called once; without the heartbeat (the
-    control case) the message reappears and is handled again while the first call still runs."""
-    queue = make_queue(visibility_timeout_s=2, max_receive_count=5)
+    control case) the message reappears and is handled again while the first call still runs.
+    The endpoint runs in its own process, so the test's own load cannot delay the heartbeat."""
+    queue = make_timed_queue(visibility_timeout_s=2, max_receive_count=5)
     event = placed()
     send_event(queue.url, event)
 

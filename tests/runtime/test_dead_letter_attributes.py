@@ -109,3 +109,19 @@ def test_visibility_is_never_extended_past_twelve_hours_from_receipt() -> None:
     assert message([], received_at=now).visibility_headroom_s(now) == MAX_VISIBILITY_S - VISIBILITY_MARGIN_S
     assert message([], received_at=now - 43_000).visibility_headroom_s(now) == 200 - VISIBILITY_MARGIN_S
     assert message([], received_at=now - 50_000).visibility_headroom_s(now) == 0
+
+
+def test_a_previous_dead_letter_record_is_replaced_not_counted_as_original() -> None:
+    """StartMessageMoveTask (AWS, LocalStack) redrives messages with their attributes, so a message
+    that fails again still carries the old record: it must not crowd out the originals."""
+    stale = [attribute.value for attribute in DeadLetterAttribute]
+    attributes = dead_letter_attributes(
+        message(["event_type", "correlation_id", "event_version", *stale]),
+        "retries_exhausted",
+        "boom",
+        "work",
+    )
+    assert attributes[DeadLetterAttribute.DETAIL]["StringValue"] == "boom"  # nothing reported dropped
+    assert {"event_type", "correlation_id", "event_version"} <= attributes.keys()
+    assert attributes[DeadLetterAttribute.REASON]["StringValue"] == "retries_exhausted"
+    assert attributes[DeadLetterAttribute.SOURCE_QUEUE]["StringValue"] == "work"

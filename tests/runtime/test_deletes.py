@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import pytest
 from runtime_helpers import (
     MakeQueue,
     OrdersRecorder,
@@ -49,6 +50,7 @@ async def receive_ten(broker: QueueBroker) -> list[ReceivedMessage]:
     return received
 
 
+@pytest.mark.conformance
 async def test_ten_finished_messages_are_deleted_in_one_call(make_queue: MakeQueue) -> None:
     queue = make_queue()
     for index in range(10):

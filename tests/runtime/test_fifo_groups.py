@@ -4,6 +4,7 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 from runtime_helpers import OrdersRecorder, fast_settings, placed, wait_for_depth, wait_until
 
 from consumers.runtime.consumer import Consumer
@@ -12,20 +13,19 @@ from fanout.aws import sync_client
 from fanout.contract import CloudEvent
 from fanout.contract.deadletter import DeadLetterAttribute
 from fanout.contract.wire import message_attributes
-from fanout.local.endpoint import reset_endpoint
 
 
-def fifo_queue(max_receive_count: int = 3) -> tuple[str, str]:
+def fifo_queue(prefix: str, max_receive_count: int = 3) -> tuple[str, str]:
     """A FIFO queue and its FIFO DLQ (a DLQ must be of its source's type)."""
     sqs = sync_client("sqs")
     fifo = {"FifoQueue": "true"}
-    dlq_url = sqs.create_queue(QueueName="orders-dlq.fifo", Attributes=fifo)["QueueUrl"]
+    dlq_url = sqs.create_queue(QueueName=f"{prefix}-orders-dlq.fifo", Attributes=fifo)["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count}
     attributes = {**fifo, "VisibilityTimeout": "30", "RedrivePolicy": json.dumps(redrive)}
-    return sqs.create_queue(QueueName="orders.fifo", Attributes=attributes)["QueueUrl"], dlq_url
+    return sqs.create_queue(QueueName=f"{prefix}-orders.fifo", Attributes=attributes)["QueueUrl"], dlq_url
 
 
 def send_group(queue_url: str, group: str, events: list[CloudEvent[Any]]) -> None:
@@ -62,9 +62,9 @@ class FinishingRecorder(OrdersRecorder):
         self.finished.append(event.id)
 
 
-async def test_a_slow_first_message_still_finishes_before_the_rest_of_its_group(fanout_endpoint: str) -> None:
-    reset_endpoint(fanout_endpoint)
-    queue_url, dlq_url = fifo_queue()
+@pytest.mark.conformance
+async def test_a_slow_first_message_still_finishes_before_the_rest_of_its_group(fanout_prefix: str) -> None:
+    queue_url, dlq_url = fifo_queue(fanout_prefix)
     group_a = [placed(f"a-{index}") for index in range(5)]
     group_b = [placed(f"b-{index}") for index in range(5)]
     send_group(queue_url, "a", group_a)
@@ -81,9 +81,9 @@ async def test_a_slow_first_message_still_finishes_before_the_rest_of_its_group(
     assert order_of(service, group_b) == [event.id for event in group_b]
 
 
-async def test_a_retried_message_holds_back_its_group_until_it_is_handled(fanout_endpoint: str) -> None:
-    reset_endpoint(fanout_endpoint)
-    queue_url, dlq_url = fifo_queue()
+@pytest.mark.conformance
+async def test_a_retried_message_holds_back_its_group_until_it_is_handled(fanout_prefix: str) -> None:
+    queue_url, dlq_url = fifo_queue(fanout_prefix)
     group = [placed(f"g-{index}") for index in range(5)]
     send_group(queue_url, "g", group)
     failing = group[1].id
@@ -100,9 +100,9 @@ async def test_a_retried_message_holds_back_its_group_until_it_is_handled(fanout
     assert [retry[2].id for retry in service.retries] == [failing]
 
 
-async def test_a_poison_message_of_a_group_goes_to_the_fifo_dlq(fanout_endpoint: str) -> None:
-    reset_endpoint(fanout_endpoint)
-    queue_url, dlq_url = fifo_queue()
+@pytest.mark.conformance
+async def test_a_poison_message_of_a_group_goes_to_the_fifo_dlq(fanout_prefix: str) -> None:
+    queue_url, dlq_url = fifo_queue(fanout_prefix)
     sync_client("sqs").send_message(
         QueueUrl=queue_url, MessageBody="{not json", MessageGroupId="g", MessageDeduplicationId="poison"
     )
@@ -121,9 +121,8 @@ async def test_a_poison_message_of_a_group_goes_to_the_fifo_dlq(fanout_endpoint:
     assert letter["Attributes"]["MessageGroupId"] == "g"
 
 
-async def test_shutdown_gives_back_a_message_still_waiting_for_its_group(fanout_endpoint: str) -> None:
-    reset_endpoint(fanout_endpoint)
-    queue_url, dlq_url = fifo_queue()
+async def test_shutdown_gives_back_a_message_still_waiting_for_its_group(fanout_prefix: str) -> None:
+    queue_url, dlq_url = fifo_queue(fanout_prefix)
     group = [placed("w-0"), placed("w-1")]
     send_group(queue_url, "w", group)
 

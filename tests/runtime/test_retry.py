@@ -3,11 +3,13 @@
 import asyncio
 from typing import Any
 
+import pytest
 from runtime_helpers import (
     MakeQueue,
     OrdersRecorder,
     RecordingService,
     attribute,
+    depth,
     fast_settings,
     placed,
     receive_all,
@@ -19,7 +21,7 @@ from runtime_helpers import (
 from consumers.runtime.backoff import Fixed
 from consumers.runtime.consumer import Consumer
 from consumers.runtime.context import HandlerContext
-from consumers.runtime.errors import HandlerTimeout, PermanentError
+from consumers.runtime.errors import HandlerTimeout, PermanentError, RetryableError
 from consumers.runtime.service import handles
 from fanout.contract import CloudEvent, OrderPlaced
 from fanout.contract.deadletter import DeadLetterAttribute
@@ -48,9 +50,10 @@ async def fail_first_attempt(event: CloudEvent[Any], context: HandlerContext) ->
         raise ConnectionError("database unavailable")
 
 
-async def test_a_failed_message_comes_back_after_its_backoff_not_before(make_queue: MakeQueue) -> None:
+@pytest.mark.conformance
+async def test_a_failed_message_comes_back_after_its_backoff_not_before(make_timed_queue: MakeQueue) -> None:
     """Visibility timeout 30 s, backoff 3 s: the second attempt comes at ~3 s, from our delay."""
-    queue = make_queue(visibility_timeout_s=30, max_receive_count=5)
+    queue = make_timed_queue(visibility_timeout_s=30, max_receive_count=5)
     event = placed()
     send_event(queue.url, event)
     service = RetriesAfterThreeSeconds(fail_first_attempt)
@@ -68,6 +71,7 @@ async def test_a_failed_message_comes_back_after_its_backoff_not_before(make_que
     assert service.failures == []
 
 
+@pytest.mark.conformance
 async def test_a_poison_message_ends_in_the_dlq_with_retries_exhausted(make_queue: MakeQueue) -> None:
     queue = make_queue(max_receive_count=3)
     event = placed()
@@ -92,6 +96,7 @@ async def test_a_poison_message_ends_in_the_dlq_with_retries_exhausted(make_queu
     assert attribute(dead, "event_type") == "order.placed"  # original attributes kept
 
 
+@pytest.mark.conformance
 async def test_permanent_errors_go_to_the_dlq_at_once(make_queue: MakeQueue) -> None:
     queue = make_queue(max_receive_count=5)
     by_permanent_error, by_listed_type = placed("o-permanent"), placed("o-key-error")
@@ -119,6 +124,7 @@ async def test_permanent_errors_go_to_the_dlq_at_once(make_queue: MakeQueue) -> 
     )
 
 
+@pytest.mark.conformance
 async def test_a_handler_timeout_is_retried(make_queue: MakeQueue) -> None:
     queue = make_queue(max_receive_count=5)
     event = placed()
@@ -135,3 +141,22 @@ async def test_a_handler_timeout_is_retried(make_queue: MakeQueue) -> None:
     [(attempt, error, _)] = service.retries
     assert attempt == 1 and isinstance(error, HandlerTimeout)
     assert service.calls[1].context.attempt == 2
+
+
+@pytest.mark.conformance
+async def test_a_retry_delay_past_twelve_hours_is_clipped_not_refused(make_timed_queue: MakeQueue) -> None:
+    """SQS refuses a visibility timeout over 12 h: asked for 50,000 s, the runtime sets what is left of
+    12 h. Refused, the message would be back after the queue's 2 s timeout and handled again."""
+    queue = make_timed_queue(visibility_timeout_s=2, max_receive_count=5)
+    send_event(queue.url, placed())
+
+    async def later_please(event: CloudEvent[Any], context: HandlerContext) -> None:
+        raise RetryableError("come back tomorrow", delay_s=50_000)
+
+    service = OrdersRecorder(later_please)
+    async with Consumer(service, queue.url, queue.dlq_url, fast_settings(drain_timeout_s=1)).running():
+        await wait_until(lambda: len(service.retries) == 1, what="the first attempt retried")
+        await asyncio.sleep(4)  # twice the queue's visibility timeout
+        held = depth(queue.url)
+    assert len(service.calls) == 1
+    assert (held.visible, held.in_flight) == (0, 1)
