@@ -66,9 +66,9 @@ def bucket(fanout_topology: AppliedTopology) -> str:
     return name
 
 
-def settings() -> ConsumerSettings:
+def settings(bucket: str) -> ConsumerSettings:
     return ConsumerSettings(
-        wait_time_s=1, health_port=0, retry_strategy="fixed", retry_initial_s=0, payload_bucket=BUCKET
+        wait_time_s=1, health_port=0, retry_strategy="fixed", retry_initial_s=0, payload_bucket=bucket
     )
 
 
@@ -109,7 +109,7 @@ async def test_a_large_event_travels_through_s3_and_reaches_the_handler_whole(
         service,
         fanout_topology.queue_url("analytics"),
         fanout_topology.dlq_url("analytics"),
-        settings(),
+        settings(bucket),
         [spy],
     )
     async with consumer.running():
@@ -128,7 +128,7 @@ async def test_a_pointer_to_a_missing_payload_is_dead_lettered_at_once(
         Recorder(),
         fanout_topology.queue_url("analytics"),
         fanout_topology.dlq_url("analytics"),
-        settings(),
+        settings(bucket),
         [spy],
     )
     async with consumer.running():
