@@ -4,13 +4,15 @@
 SNS/SQS-compatible endpoint; without it the clients talk to real AWS.
 """
 
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from aiobotocore.session import get_session
 from botocore.config import Config
+from botocore.context import get_context
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -55,6 +57,34 @@ def aws_settings() -> AwsSettings:
     return AwsSettings()
 
 
+class _UserAgentCache:
+    """Stands in for a client's `to_string` of its User-Agent: built once per set of feature ids.
+
+    botocore rebuilds the header from a dozen components, twice per call (about 8 % of a busy
+    consumer's CPU); only the per-request feature ids (retry mode, ...) can change between calls,
+    so the string is kept per set of them and is byte for byte what botocore would send.
+    """
+
+    def __init__(self, build: Any) -> None:
+        self._build = build
+        self._strings: dict[frozenset[str], str] = {}
+
+    def __call__(self) -> str:
+        context = get_context()
+        key = frozenset(context.features) if context is not None else frozenset()
+        text = self._strings.get(key)
+        if text is None:
+            text = self._strings[key] = self._build()
+        return text
+
+
+def cache_user_agent(client: Any) -> None:
+    """Make `client` (boto3 or aiobotocore) build its User-Agent header once per feature set."""
+    creator = getattr(client, "_user_agent_creator", None)
+    if creator is not None and callable(getattr(creator, "to_string", None)):
+        creator.to_string = _UserAgentCache(creator.to_string)
+
+
 @cache
 def _boto3_session() -> boto3.session.Session:
     return boto3.session.Session()
@@ -68,15 +98,38 @@ def sync_client(service: Literal["sqs"]) -> "SQSClient": ...
 def sync_client(service: Literal["s3"]) -> "S3Client": ...
 def sync_client(service: Service) -> Any:
     """A boto3 client for the configured endpoint and region."""
-    return _boto3_session().client(service, **aws_settings().client_kwargs())
+    client = _boto3_session().client(service, **aws_settings().client_kwargs())
+    cache_user_agent(client)
+    return client
 
 
 @overload
-def async_client(service: Literal["sns"]) -> AbstractAsyncContextManager["AioSNSClient"]: ...
+def async_client(
+    service: Literal["sns"], *, validate_parameters: bool = True
+) -> AbstractAsyncContextManager["AioSNSClient"]: ...
 @overload
-def async_client(service: Literal["sqs"]) -> AbstractAsyncContextManager["AioSQSClient"]: ...
+def async_client(
+    service: Literal["sqs"], *, validate_parameters: bool = True
+) -> AbstractAsyncContextManager["AioSQSClient"]: ...
 @overload
-def async_client(service: Literal["s3"]) -> AbstractAsyncContextManager["AioS3Client"]: ...
-def async_client(service: Service) -> Any:
-    """An aiobotocore client context manager for the configured endpoint and region."""
-    return get_session().create_client(service, **aws_settings().client_kwargs())
+def async_client(
+    service: Literal["s3"], *, validate_parameters: bool = True
+) -> AbstractAsyncContextManager["AioS3Client"]: ...
+def async_client(service: Service, *, validate_parameters: bool = True) -> Any:
+    """An aiobotocore client context manager for the configured endpoint and region.
+
+    `validate_parameters=False` skips botocore's client-side check of every request against the
+    API model (a few % of a busy consumer's CPU): for callers whose requests are built by code
+    that mypy checks against the same model; the service still validates them.
+    """
+    return _async_client(service, validate_parameters)
+
+
+@asynccontextmanager
+async def _async_client(service: Service, validate_parameters: bool) -> AsyncIterator[Any]:
+    kwargs = aws_settings().client_kwargs()
+    if not validate_parameters:
+        kwargs["config"] = kwargs["config"].merge(Config(parameter_validation=False))
+    async with get_session().create_client(service, **kwargs) as client:
+        cache_user_agent(client)
+        yield client

@@ -2,13 +2,16 @@
 
 A poller reserves free slots *before* it receives and asks SQS for no more messages than it
 reserved, so a full buffer stops polling and a received message never waits outside the buffer
-(where shutdown could not find it to release it).
+(where shutdown could not find it to release it). It waits until a whole receive batch fits:
+reserving the first slot that frees up would make receives of one or two messages, doubling the
+calls (and the CPU and the SQS bill) per message.
 """
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from consumers.runtime.broker import BATCH_LIMIT
 from consumers.runtime.message import ReceivedMessage
 
 
@@ -17,6 +20,7 @@ class MessageBuffer:
 
     def __init__(self, size: int) -> None:
         self._size = size
+        self._batch = min(BATCH_LIMIT, size)  # the least room worth a receive
         self._queue: asyncio.Queue[ReceivedMessage] = asyncio.Queue()
         self._reserved = 0
         self._changed = asyncio.Event()
@@ -27,8 +31,8 @@ class MessageBuffer:
 
     @asynccontextmanager
     async def reserve(self) -> AsyncIterator[int]:
-        """Wait for free slots and hold them (yields how many) until the block ends."""
-        while self.free <= 0:
+        """Wait until a receive batch fits, hold the free slots (yields how many) until the block ends."""
+        while self.free < self._batch:
             self._changed.clear()
             await self._changed.wait()
         slots = self.free

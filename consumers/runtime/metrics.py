@@ -54,15 +54,48 @@ MESSAGE_AGE = Histogram(
 IN_FLIGHT = Gauge("fanout_consumer_in_flight", "Messages being processed now.", ["consumer"])
 
 
+class _Children:
+    """The labelled children one (consumer, event type, outcome) records into, looked up once."""
+
+    def __init__(self, consumer: str, event_type: str, outcome: str) -> None:
+        self.messages = MESSAGES.labels(consumer, event_type, outcome)
+        self.failures = FAILURES.labels(consumer, event_type, outcome)
+        self.duration = HANDLER_DURATION.labels(consumer, event_type, outcome)
+        self.age = MESSAGE_AGE.labels(consumer, event_type)
+
+
+class _PollChildren:
+    def __init__(self, consumer: str) -> None:
+        self.latency = POLL_LATENCY.labels(consumer)
+        self.received = MESSAGES_RECEIVED.labels(consumer)
+        self.empty = EMPTY_RECEIVES.labels(consumer)
+        self.in_flight = IN_FLIGHT.labels(consumer)
+
+
 class MetricsObserver(NullObserver):
-    """A RuntimeObserver that records the runtime's events in the Prometheus metrics above."""
+    """A RuntimeObserver that records the runtime's events in the Prometheus metrics above.
+
+    Label children are bound once per label combination (`labels()` costs a lock and a lookup,
+    per call, on the hot path).
+    """
+
+    def __init__(self) -> None:
+        self._outcomes: dict[tuple[str, str, str], _Children] = {}
+        self._polls: dict[str, _PollChildren] = {}
+
+    def _poll_children(self, consumer: str) -> _PollChildren:
+        children = self._polls.get(consumer)
+        if children is None:
+            children = self._polls[consumer] = _PollChildren(consumer)
+        return children
 
     def on_poll(self, consumer: str, received: int, latency_s: float) -> None:
-        POLL_LATENCY.labels(consumer).observe(latency_s)
+        children = self._poll_children(consumer)
+        children.latency.observe(latency_s)
         if received:
-            MESSAGES_RECEIVED.labels(consumer).inc(received)
+            children.received.inc(received)
         else:
-            EMPTY_RECEIVES.labels(consumer).inc()
+            children.empty.inc()
 
     def on_outcome(
         self,
@@ -74,14 +107,16 @@ class MetricsObserver(NullObserver):
         error: BaseException | None,
     ) -> None:
         event_type = event.type if event is not None else UNDECODED_EVENT_TYPE
-        MESSAGES.labels(consumer, event_type, outcome).inc()
+        key = (consumer, event_type, outcome)
+        children = self._outcomes.get(key)
+        if children is None:
+            children = self._outcomes[key] = _Children(*key)
+        children.messages.inc()
         if error is not None:
-            FAILURES.labels(consumer, event_type, outcome).inc()
+            children.failures.inc()
         if outcome != Outcome.RELEASED:  # given back unprocessed: neither a duration nor a lag
-            HANDLER_DURATION.labels(consumer, event_type, outcome).observe(duration_s)
-            MESSAGE_AGE.labels(consumer, event_type).observe(
-                max(0.0, time.time() - context.sent_at.timestamp())
-            )
+            children.duration.observe(duration_s)
+            children.age.observe(max(0.0, time.time() - context.sent_at.timestamp()))
 
     def on_in_flight(self, consumer: str, count: int) -> None:
-        IN_FLIGHT.labels(consumer).set(count)
+        self._poll_children(consumer).in_flight.set(count)

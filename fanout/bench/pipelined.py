@@ -2,14 +2,16 @@
 
 One loop receives 10 at a time with the attributes the runtime asks for; each batch's
 DeleteMessageBatch goes out as a task while the next receive is already in flight (one delete
-in flight at a time). No decoding, no validation, no observers: the least an aiobotocore client
-can do to drain a queue, with the same client settings as the runtime.
+in flight at a time). No decoding, no validation, no observers: the least a stock aiobotocore
+client (same settings as the runtime's, none of fanout's client tuning) can do to drain a queue.
 """
 
 import asyncio
 import time
 
-from fanout.aws import async_client
+from aiobotocore.session import get_session
+
+from fanout.aws import aws_settings
 from fanout.bench.window import Window, WindowResult, WorkerTimeout
 
 BATCH = 10
@@ -18,7 +20,7 @@ BATCH = 10
 async def drain_pipelined(queue_url: str, window: Window, wait_time_s: int, timeout_s: float) -> WindowResult:
     """Receive, and delete the previous batch concurrently, until the window is complete."""
     deadline = time.monotonic() + timeout_s
-    async with async_client("sqs") as sqs:
+    async with get_session().create_client("sqs", **aws_settings().client_kwargs()) as sqs:
 
         async def delete(handles: list[str]) -> None:
             await sqs.delete_message_batch(

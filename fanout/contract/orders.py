@@ -3,9 +3,10 @@
 from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, EmailStr, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 from pydantic_extra_types.currency_code import ISO4217
 
+from fanout.contract.email import Email
 from fanout.contract.envelope import EventData
 
 NonEmpty = Annotated[str, Field(min_length=1, max_length=256)]
@@ -36,7 +37,7 @@ class OrderPlaced(OrderEvent):
     event_type = "order.placed"
 
     customer_id: NonEmpty
-    customer_email: EmailStr
+    customer_email: Email
     items: list[OrderItem] = Field(min_length=1, max_length=500)
     total: Money
     currency: ISO4217
