@@ -42,7 +42,7 @@ async def _async_publish(events: Events, concurrent_batches: int) -> float:
         return time.perf_counter() - started
 
 
-def _timed(publish: Callable[[], None]) -> float:
+def _timed(publish: Callable[[], object]) -> float:
     started = time.perf_counter()
     publish()
     return time.perf_counter() - started
@@ -94,12 +94,14 @@ def measure_publish_on_stub(
     figures = PublishOnStub(latency_ms, events_count, rounds)
     runs: dict[str, Callable[[], float]] = {
         "unbatched": lambda: _timed(lambda: publish_each(sns, TOPIC_ARN, few)),
-        "batched_sync": lambda: _timed(lambda: publisher.publish_many(events).raise_for_failures() and None),
+        "batched_sync": lambda: _timed(lambda: publisher.publish_many(events).raise_for_failures()),
         "batched_async": lambda: asyncio.run(_async_publish(events, 1)),
         "batched_async_concurrent": lambda: asyncio.run(_async_publish(events, figures.concurrent_batches)),
     }
     for number, method in interleaved(list(METHODS), rounds):
-        progress(f"publish on the stub ({latency_ms:g} ms per call): {method}, round {number + 1} of {rounds}")
+        progress(
+            f"publish on the stub ({latency_ms:g} ms per call): {method}, round {number + 1} of {rounds}"
+        )
         count = len(few) if method == "unbatched" else len(events)
         figures.rates[method].append(count / runs[method]())
     return figures
