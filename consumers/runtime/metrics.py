@@ -54,48 +54,42 @@ MESSAGE_AGE = Histogram(
 IN_FLIGHT = Gauge("fanout_consumer_in_flight", "Messages being processed now.", ["consumer"])
 
 
-class _Children:
-    """The labelled children one (consumer, event type, outcome) records into, looked up once."""
+class _Bound:
+    """A metric's label children, bound once per label values (`labels()` takes a lock per call).
 
-    def __init__(self, consumer: str, event_type: str, outcome: str) -> None:
-        self.messages = MESSAGES.labels(consumer, event_type, outcome)
-        self.failures = FAILURES.labels(consumer, event_type, outcome)
-        self.duration = HANDLER_DURATION.labels(consumer, event_type, outcome)
-        self.age = MESSAGE_AGE.labels(consumer, event_type)
+    A child is made the first time its labels are recorded, so no empty series appear.
+    """
 
+    def __init__(self, metric: Any) -> None:
+        self._metric = metric
+        self._children: dict[tuple[str, ...], Any] = {}
 
-class _PollChildren:
-    def __init__(self, consumer: str) -> None:
-        self.latency = POLL_LATENCY.labels(consumer)
-        self.received = MESSAGES_RECEIVED.labels(consumer)
-        self.empty = EMPTY_RECEIVES.labels(consumer)
-        self.in_flight = IN_FLIGHT.labels(consumer)
+    def __call__(self, *labels: str) -> Any:
+        child = self._children.get(labels)
+        if child is None:
+            child = self._children[labels] = self._metric.labels(*labels)
+        return child
 
 
 class MetricsObserver(NullObserver):
-    """A RuntimeObserver that records the runtime's events in the Prometheus metrics above.
-
-    Label children are bound once per label combination (`labels()` costs a lock and a lookup,
-    per call, on the hot path).
-    """
+    """A RuntimeObserver that records the runtime's events in the Prometheus metrics above."""
 
     def __init__(self) -> None:
-        self._outcomes: dict[tuple[str, str, str], _Children] = {}
-        self._polls: dict[str, _PollChildren] = {}
-
-    def _poll_children(self, consumer: str) -> _PollChildren:
-        children = self._polls.get(consumer)
-        if children is None:
-            children = self._polls[consumer] = _PollChildren(consumer)
-        return children
+        self._poll_latency = _Bound(POLL_LATENCY)
+        self._received = _Bound(MESSAGES_RECEIVED)
+        self._empty = _Bound(EMPTY_RECEIVES)
+        self._messages = _Bound(MESSAGES)
+        self._failures = _Bound(FAILURES)
+        self._duration = _Bound(HANDLER_DURATION)
+        self._age = _Bound(MESSAGE_AGE)
+        self._in_flight = _Bound(IN_FLIGHT)
 
     def on_poll(self, consumer: str, received: int, latency_s: float) -> None:
-        children = self._poll_children(consumer)
-        children.latency.observe(latency_s)
+        self._poll_latency(consumer).observe(latency_s)
         if received:
-            children.received.inc(received)
+            self._received(consumer).inc(received)
         else:
-            children.empty.inc()
+            self._empty(consumer).inc()
 
     def on_outcome(
         self,
@@ -107,16 +101,12 @@ class MetricsObserver(NullObserver):
         error: BaseException | None,
     ) -> None:
         event_type = event.type if event is not None else UNDECODED_EVENT_TYPE
-        key = (consumer, event_type, outcome)
-        children = self._outcomes.get(key)
-        if children is None:
-            children = self._outcomes[key] = _Children(*key)
-        children.messages.inc()
+        self._messages(consumer, event_type, outcome).inc()
         if error is not None:
-            children.failures.inc()
+            self._failures(consumer, event_type, outcome).inc()
         if outcome != Outcome.RELEASED:  # given back unprocessed: neither a duration nor a lag
-            children.duration.observe(duration_s)
-            children.age.observe(max(0.0, time.time() - context.sent_at.timestamp()))
+            self._duration(consumer, event_type, outcome).observe(duration_s)
+            self._age(consumer, event_type).observe(max(0.0, time.time() - context.sent_at.timestamp()))
 
     def on_in_flight(self, consumer: str, count: int) -> None:
-        self._poll_children(consumer).in_flight.set(count)
+        self._in_flight(consumer).set(count)
