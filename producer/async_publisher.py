@@ -29,8 +29,8 @@ class AsyncPublisher:
     """`async with AsyncPublisher() as publisher: await publisher.publish(event)`.
 
     Entering opens the SNS client and resolves the topic ARN (unless given) once. `publish_many`
-    keeps up to `concurrent_batches` PublishBatch calls in flight (one on a FIFO topic, whose
-    message groups must arrive in order).
+    keeps up to `concurrent_batches` PublishBatch calls in flight once a first call succeeded
+    (one on a FIFO topic, whose message groups must arrive in order).
     """
 
     def __init__(
@@ -81,11 +81,12 @@ class AsyncPublisher:
         if self._sns is None:
             raise RuntimeError(NOT_ENTERED)
         run = PublishRun(events, topic_arn=self.topic_arn, options=self._options)
-        limit = 1 if is_fifo_topic(self.topic_arn) else self._concurrent_batches
-        in_flight: set[asyncio.Task[None]] = set()
+        # One call first: a topic that is missing or forbidden costs one call, not a wave of them.
+        limit, widest = 1, 1 if is_fifo_topic(self.topic_arn) else self._concurrent_batches
+        in_flight: set[asyncio.Task[bool]] = set()
         try:
             while True:
-                batch = run.next_batch() if len(in_flight) < limit else None
+                batch = run.next_batch(new_round=not in_flight) if len(in_flight) < limit else None
                 if batch is not None:
                     in_flight.add(asyncio.create_task(self._send(self._sns, run, batch)))
                     continue
@@ -93,22 +94,27 @@ class AsyncPublisher:
                     return run.result()
                 done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
-                    task.result()  # an unexpected error: stop here (the rest are cancelled below)
+                    if task.result():  # an unexpected error raises here (the rest are cancelled below)
+                        limit = widest
         finally:
             for task in in_flight:
                 task.cancel()
             await asyncio.gather(*in_flight, return_exceptions=True)
 
-    async def _send(self, sns: "SNSClient", run: PublishRun, batch: Batch) -> None:
-        """One PublishBatch call (after its delay and uploads); its outcome goes to `run`."""
+    async def _send(self, sns: "SNSClient", run: PublishRun, batch: Batch) -> bool:
+        """One PublishBatch call (after its delay and uploads); its outcome goes to `run`.
+
+        True when the call itself succeeded (entries may still have failed).
+        """
         await asyncio.sleep(batch.delay_s)
         try:
             await self._store(batch.uploads)
             response = await sns.publish_batch(**batch.request)
         except (ClientError, BotoCoreError) as error:
             run.abort(batch, error)
-        else:
-            run.record(batch, response)
+            return False
+        run.record(batch, response)
+        return True
 
     async def _store(self, uploads: Sequence[Offload]) -> None:
         """Put offloaded bodies in S3 before the messages pointing to them exist."""

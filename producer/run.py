@@ -65,9 +65,13 @@ class PublishRun:
         self._queued: deque[Batch] = deque()
         self._round = 0
 
-    def next_batch(self) -> Batch | None:
-        """The next call to make, or None when every event is settled."""
-        if not self._queued and self._to_send:
+    def next_batch(self, *, new_round: bool = True) -> Batch | None:
+        """The next call to make, or None when every event is settled.
+
+        `new_round=False`: only a call of the current round (a caller with calls still in flight
+        waits for them before the retry round, so that the round's backoff applies to all of it).
+        """
+        if new_round and not self._queued and self._to_send:
             self._start_round()
         if not self._queued:
             return None
