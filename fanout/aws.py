@@ -97,9 +97,17 @@ def _quote_plus(value: str | bytes) -> str:
     return raw.decode("latin-1").translate(_QUOTE_PLUS)
 
 
+_PAIR, _ITEM = "\x01", "\x02"  # stand-ins for "=" and "&", turned into them by the same translate
+_JOINED = {**_QUOTE_PLUS, ord(_PAIR): "=", ord(_ITEM): "&"}
+
+
 def form_encode(params: dict[Any, Any]) -> str:
     """What botocore sends for a query-protocol request body: urlencode(utf-8 items, doseq=True)."""
-    return "&".join(f"{_quote_plus(key)}={_quote_plus(value)}" for key, value in params.items())
+    texts = [part for key, value in params.items() for part in (key, value)]
+    if not all(isinstance(text, str) and _PAIR not in text and _ITEM not in text for text in texts):
+        return "&".join(f"{_quote_plus(key)}={_quote_plus(value)}" for key, value in params.items())
+    joined = _ITEM.join(f"{key}{_PAIR}{value}" for key, value in zip(texts[::2], texts[1::2], strict=True))
+    return joined.encode("utf-8").decode("latin-1").translate(_JOINED)
 
 
 def _encode_form_once(request: Any, **kwargs: Any) -> None:
