@@ -16,22 +16,32 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fanout.aws import sync_client
-from fanout.bench.publish import publish_each
 from fanout.bench.samples import Spread, interleaved, ratios, spread
 from fanout.bench.stub import ACCOUNT, REGION
 from fanout.contract.envelope import CloudEvent
 from producer.async_publisher import DEFAULT_CONCURRENT_BATCHES, AsyncPublisher
 from producer.demo import demo_events
+from producer.entries import build_entry
 from producer.publisher import Publisher
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns import SNSClient
 
 METHODS = ("unbatched", "batched_sync", "batched_async", "batched_async_concurrent")
 UNBATCHED_SHARE = 10  # the unbatched method publishes events / this
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:bench-orders"
 
 Events = Sequence[CloudEvent[Any]]
+
+
+def publish_each(sns: "SNSClient", topic_arn: str, events: Events) -> None:
+    """The unbatched baseline: one Publish call per event, with the publishers' body and attributes."""
+    for event in events:
+        entry = build_entry(event, fifo=False)
+        sns.publish(TopicArn=topic_arn, Message=entry.message, MessageAttributes=entry.attributes)  # type: ignore[arg-type]
 
 
 async def _async_publish(events: Events, concurrent_batches: int) -> float:

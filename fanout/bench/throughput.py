@@ -1,4 +1,4 @@
-"""Ceiling and consumer phases: a worker drains the throughput queue while the refiller feeds it."""
+"""Endpoint throughput: a worker (a ceiling loop or the consumer) drains the queue while the refiller feeds it."""
 
 import os
 from dataclasses import dataclass
