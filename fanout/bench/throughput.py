@@ -1,4 +1,4 @@
-"""Endpoint throughput: a worker (a ceiling loop or the consumer) drains the queue while the refiller feeds it."""
+"""Endpoint throughput: a worker (a ceiling loop or the consumer) drains the queue, the refiller feeds it."""
 
 import os
 from dataclasses import dataclass
