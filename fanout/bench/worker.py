@@ -5,8 +5,9 @@ refiller live elsewhere). Kinds: the serial boto3 loop (`ceiling`), the pipeline
 loop, the consumer as shipped, a peer library, the latency phase's three consumers
 (`deliveries`); `environment` is set before the job runs (endpoint, consumer settings).
 
-Protocol, one JSON object per line on stdout: while draining, the worker prints {"progress": N} (messages drained so far); the deliveries job prints {"ready": true}, then
-reads {"expect": N, "timeout_s": T} from stdin; every job ends with {"result": {...}} (exit 0)
+Protocol, one JSON object per line on stdout: while draining, the worker prints {"progress": N}
+(messages drained so far); the deliveries job prints {"ready": true}, then reads
+{"expect": N, "timeout_s": T} from stdin; every job ends with {"result": {...}} (exit 0)
 or {"error": "..."} (exit 1). Logs go to stderr.
 """
 
