@@ -68,10 +68,14 @@ class PublishRun:
         self._held_groups: set[str] = set()  # FIFO groups with an entry waiting for the next round
         self._round = 0
 
-    def next_batch(self) -> Batch | None:
-        """The next call to make, or None when every event is settled."""
+    def next_batch(self, *, new_round: bool = True) -> Batch | None:
+        """The next call to make, or None when every event is settled.
+
+        `new_round=False`: only a call of the current round (a caller with calls still in flight
+        waits for them before the retry round, so that the round's backoff applies to all of it).
+        """
         while True:
-            if not self._queued and self._to_send:
+            if new_round and not self._queued and self._to_send:
                 self._start_round()
             if not self._queued:
                 return None

@@ -43,8 +43,12 @@ class DeleteBatcher:
         """Flush until cancelled."""
         while True:
             await self._waiting.wait()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), self._interval_s)
+            if not self._full.is_set():
+                # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancellation that
+                # arrives as the batch fills, and the consumer then hangs at shutdown.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._interval_s):
+                        await self._full.wait()
             await self.flush()
 
     async def flush(self) -> None:

@@ -83,7 +83,7 @@ class Consumer:
 
     async def run(self) -> None:
         """Consume until `stop()`; returns after a graceful drain (raises if a part of the runtime fails)."""
-        async with async_client("sqs") as sqs, async_client("s3") as s3:
+        async with async_client("sqs", validate_parameters=False) as sqs, async_client("s3") as s3:
             broker = QueueBroker(sqs, self.queue_url, self.dlq_url)
             queue = await broker.describe()
             runtime = self._assemble(broker, self.settings.payload_store(s3), queue)

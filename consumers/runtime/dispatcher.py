@@ -52,12 +52,15 @@ class Dispatcher:
 
     async def _work(self, message: ReceivedMessage) -> None:
         try:
-            await self._groups.in_order(
-                message.group_id,
-                lambda: self._processor.process(message),
-                lambda: self._processor.release([message]),
-                message.received_at,
-            )
+            if message.group_id is None:  # standard queue: no ordering, no closures to make
+                await self._processor.process(message)
+            else:
+                await self._groups.in_order(
+                    message.group_id,
+                    lambda: self._processor.process(message),
+                    lambda: self._processor.release([message]),
+                    message.received_at,
+                )
         finally:
             self._slots.release()
             self._tasks.discard(asyncio.current_task())

@@ -55,15 +55,42 @@ MESSAGE_AGE = Histogram(
 IN_FLIGHT = Gauge("fanout_consumer_in_flight", "Messages being processed now.", ["consumer"])
 
 
+class _Bound:
+    """A metric's label children, bound once per label values (`labels()` takes a lock per call).
+
+    A child is made the first time its labels are recorded, so no empty series appear.
+    """
+
+    def __init__(self, metric: Any) -> None:
+        self._metric = metric
+        self._children: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *labels: str) -> Any:
+        child = self._children.get(labels)
+        if child is None:
+            child = self._children[labels] = self._metric.labels(*labels)
+        return child
+
+
 class MetricsObserver(NullObserver):
     """A RuntimeObserver that records the runtime's events in the Prometheus metrics above."""
 
+    def __init__(self) -> None:
+        self._poll_latency = _Bound(POLL_LATENCY)
+        self._received = _Bound(MESSAGES_RECEIVED)
+        self._empty = _Bound(EMPTY_RECEIVES)
+        self._messages = _Bound(MESSAGES)
+        self._failures = _Bound(FAILURES)
+        self._duration = _Bound(HANDLER_DURATION)
+        self._age = _Bound(MESSAGE_AGE)
+        self._in_flight = _Bound(IN_FLIGHT)
+
     def on_poll(self, consumer: str, received: int, latency_s: float) -> None:
-        POLL_LATENCY.labels(consumer).observe(latency_s)
+        self._poll_latency(consumer).observe(latency_s)
         if received:
-            MESSAGES_RECEIVED.labels(consumer).inc(received)
+            self._received(consumer).inc(received)
         else:
-            EMPTY_RECEIVES.labels(consumer).inc()
+            self._empty(consumer).inc()
 
     def on_outcome(
         self,
@@ -75,14 +102,12 @@ class MetricsObserver(NullObserver):
         error: BaseException | None,
     ) -> None:
         event_type = event.type if event is not None else UNDECODED_EVENT_TYPE
-        MESSAGES.labels(consumer, event_type, outcome).inc()
+        self._messages(consumer, event_type, outcome).inc()
         if error is not None:
-            FAILURES.labels(consumer, event_type, outcome).inc()
+            self._failures(consumer, event_type, outcome).inc()
         if outcome not in UNPROCESSED:  # neither a duration nor a lag
-            HANDLER_DURATION.labels(consumer, event_type, outcome).observe(duration_s)
-            MESSAGE_AGE.labels(consumer, event_type).observe(
-                max(0.0, time.time() - context.sent_at.timestamp())
-            )
+            self._duration(consumer, event_type, outcome).observe(duration_s)
+            self._age(consumer, event_type).observe(max(0.0, time.time() - context.sent_at.timestamp()))
 
     def on_in_flight(self, consumer: str, count: int) -> None:
-        IN_FLIGHT.labels(consumer).set(count)
+        self._in_flight(consumer).set(count)

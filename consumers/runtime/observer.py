@@ -71,13 +71,21 @@ class ObserverGroup:
 
     def __init__(self, observers: Sequence[RuntimeObserver]) -> None:
         self._observers = tuple(observers)
+        self._hooks: dict[str, tuple[tuple[str, Any], ...]] = {
+            hook: tuple(
+                (type(observer).__name__, getattr(observer, hook))
+                for observer in self._observers
+                if getattr(type(observer), hook, None) is not getattr(NullObserver, hook)  # skip no-ops
+            )
+            for hook in ("on_poll", "on_outcome", "on_in_flight")
+        }
 
     def _each(self, hook: str, *args: Any) -> None:
-        for observer in self._observers:
+        for name, method in self._hooks[hook]:
             try:
-                getattr(observer, hook)(*args)
+                method(*args)
             except Exception:
-                log.exception("observer failed", observer=type(observer).__name__, hook=hook)
+                log.exception("observer failed", observer=name, hook=hook)
 
     def on_poll(self, consumer: str, received: int, latency_s: float) -> None:
         self._each("on_poll", consumer, received, latency_s)

@@ -5,6 +5,7 @@ Every path ends in exactly one settlement — delete (handled or duplicate), a v
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
@@ -61,9 +62,23 @@ class _Delivery:
     message: ReceivedMessage
     context: HandlerContext
     started: float
-    log: Any
+    logger: Any
     event: CloudEvent[Any] | None = None
     outcome: str | None = None
+
+    @property
+    def log(self) -> Any:
+        """The logger bound to this delivery's ids (bound when a line is written, not per message)."""
+        message, event = self.message, self.event
+        if event is None:
+            return self.logger.bind(message_id=message.message_id, attempt=message.receive_count)
+        return self.logger.bind(
+            message_id=message.message_id,
+            attempt=message.receive_count,
+            event_id=event.id,
+            event_type=event.type,
+            correlation_id=event.correlationid,
+        )
 
 
 @dataclass(frozen=True)
@@ -102,7 +117,7 @@ class MessageProcessor:
             message=message,
             context=handler_context(message, self._service.name, self._queue.max_receive_count),
             started=time.monotonic(),
-            log=self._log.bind(message_id=message.message_id, attempt=message.receive_count),
+            logger=self._log,
         )
         try:
             await self._process(delivery)
@@ -127,9 +142,6 @@ class MessageProcessor:
             await self._fail(delivery, None, error)
             return
         delivery.event = event
-        delivery.log = delivery.log.bind(
-            event_id=event.id, event_type=event.type, correlation_id=event.correlationid
-        )
         handler = self._handlers.get(event.type)
         if handler is None:
             unhandled = UnhandledEventType(f"{self._service.name} has no handler for {event.type}")
@@ -178,7 +190,8 @@ class MessageProcessor:
         if claimed:
             await self._complete_claim(event)
         await self._delete(delivery.message)
-        delivery.log.debug("handled")
+        if self._log.is_enabled_for(logging.DEBUG):  # skip binding a logger for a dropped line
+            delivery.log.debug("handled")
         self._report(delivery, Outcome.HANDLED)
 
     @staticmethod

@@ -24,6 +24,11 @@ LOOPBACK = "127.0.0.1"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0
 MOTO_ENVIRONMENT = {"MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false"}  # purge between phases
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 class EndpointUnavailable(FanoutError):
@@ -59,6 +64,12 @@ def _wait_until_serving(url: str, process: subprocess.Popen[bytes]) -> None:
     raise EndpointUnavailable(f"moto server did not answer on {url} within {START_TIMEOUT_S:.0f} s")
 
 
+def use_dummy_credentials() -> None:
+    """Give boto a dummy identity when none is configured (moto and the stub accept any)."""
+    for name, value in DUMMY_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+
+
 @contextlib.contextmanager
 def moto_process() -> Iterator[BenchEndpoint]:
     """Start moto in a child process on a free loopback port; terminate it on exit."""
@@ -85,13 +96,11 @@ def moto_process() -> Iterator[BenchEndpoint]:
 @contextlib.contextmanager
 def bench_endpoint() -> Iterator[BenchEndpoint]:
     """AWS_ENDPOINT_URL when set, else a moto process; AWS_ENDPOINT_URL names it inside the block."""
-    from fanout.local.endpoint import use_local_credentials
-
     external = os.environ.get("AWS_ENDPOINT_URL")
     if external:
         yield BenchEndpoint(url=external, kind="external")
         return
-    use_local_credentials()
+    use_dummy_credentials()
     with moto_process() as endpoint:
         os.environ["AWS_ENDPOINT_URL"] = endpoint.url
         try:

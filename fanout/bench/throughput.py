@@ -1,9 +1,11 @@
-"""Ceiling and consumer phases: a worker drains the throughput queue while the refiller feeds it."""
+"""Endpoint throughput: a worker (a ceiling loop or the consumer) drains the queue, the refiller feeds it."""
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
 from fanout.aws import sync_client
+from fanout.bench.client_cpu import worker_environment
 from fanout.bench.process import WorkerProcess
 from fanout.bench.queues import THROUGHPUT_CONSUMER, purge_queues
 from fanout.bench.refill import DepthStats, Refiller
@@ -58,6 +60,7 @@ def measure_throughput(kind: Kind, topology: AppliedTopology, messages: int, dep
         messages=messages,
         checkpoint_every=min(MAX_CHECKPOINT_EVERY, max(1, total // CHECKPOINTS)),
         timeout_s=TIMEOUT_MARGIN_S + total / MIN_RATE_PER_S,
+        environment=worker_environment(os.environ["AWS_ENDPOINT_URL"]),
     )
     sqs = sync_client("sqs")
     refiller = Refiller(job.queue_url, depth)

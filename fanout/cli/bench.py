@@ -1,7 +1,9 @@
-"""`fanout bench`: the endpoint's ceiling, the consumer runtime, publishing, latency and memory.
+"""`fanout bench`: client CPU and publishing on a stub endpoint; throughput and latency on an endpoint.
 
-Runs against AWS_ENDPOINT_URL (or --endpoint-url) when set, else against a moto server it starts
-in a separate process. Prints the figures beside their targets and writes them as JSON.
+The stub phases (`cpu`, `publish`, and a `memory` soak) run against fanout's own SNS/SQS stub in
+its own process; the `throughput` and `latency` phases against AWS_ENDPOINT_URL (or
+--endpoint-url) when set, else a moto server started in its own process (moto is imported only
+then). Prints every figure (median and spread of the rounds) beside its target; writes JSON.
 """
 
 from pathlib import Path
@@ -12,6 +14,7 @@ import typer
 from fanout.bench.report import table, write_document
 from fanout.bench.run import BenchConfig, Phase, run_bench
 from fanout.cli.output import console, err_console
+from fanout.errors import ConfigurationError
 
 MAX_DEPTH = 1000  # moto scans the whole queue per call: deeper measures moto, not us
 
@@ -20,17 +23,45 @@ def _progress(message: str) -> None:
     err_console.print(f"[dim]bench:[/] {message}", highlight=False)
 
 
+def _peers(wanted: bool) -> tuple[str, ...]:
+    if not wanted:
+        return ()
+    from fanout.bench.peers import PEERS, installed_peers
+
+    found = installed_peers()
+    if not found:
+        raise ConfigurationError(
+            f"--peers needs the peer libraries ({', '.join(PEERS)}): pip install 'fanout[bench-peers]'"
+        )
+    return tuple(found)
+
+
 def bench(
     messages: Annotated[
-        int,
-        typer.Option("--messages", min=10, help="Messages per throughput phase; events per publish method."),
+        int, typer.Option("--messages", min=10, help="Endpoint throughput: messages per run.")
     ] = 500,
     depth: Annotated[
         int,
         typer.Option(
-            "--depth", min=10, max=MAX_DEPTH, help="Queue depth kept while draining; publish chunk size."
+            "--depth", min=10, max=MAX_DEPTH, help="Endpoint throughput: queue depth kept while draining."
         ),
     ] = 50,
+    stub_messages: Annotated[
+        int, typer.Option("--stub-messages", min=10, help="Stub client CPU: messages per run.")
+    ] = 3000,
+    publish_events: Annotated[
+        int, typer.Option("--publish-events", min=10, help="Stub publishing: events per batched run.")
+    ] = 5000,
+    publish_latency: Annotated[
+        float,
+        typer.Option("--publish-latency-ms", min=0, max=1000, help="Stub publishing: latency per call."),
+    ] = 20.0,
+    rounds: Annotated[
+        int, typer.Option("--rounds", min=1, max=50, help="Runs of each measured kind, interleaved.")
+    ] = 3,
+    peers: Annotated[
+        bool, typer.Option("--peers", help="Also measure other SQS consumer libraries (bench-peers extra).")
+    ] = False,
     rate: Annotated[
         float, typer.Option("--rate", min=0.1, max=1000, help="Latency phase: events published per second.")
     ] = 20.0,
@@ -40,7 +71,7 @@ def bench(
     soak: Annotated[
         int | None,
         typer.Option(
-            "--soak", min=1000, help="Memory phase: its own consumer run of N messages (RSS every 10k)."
+            "--soak", min=1000, help="Memory phase: its own consumer run of N messages on the stub."
         ),
     ] = None,
     output: Annotated[
@@ -53,13 +84,18 @@ def bench(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the demo events.")] = 7,
 ) -> None:
-    """Benchmark the consumer runtime and the publishers on one endpoint; targets are shown, not enforced."""
+    """Benchmark the consumer runtime and the publishers; targets are shown, not enforced."""
     config = BenchConfig(
         messages=messages,
         depth=depth,
+        stub_messages=stub_messages,
+        publish_events=publish_events,
+        publish_latency_ms=publish_latency,
+        rounds=rounds,
         rate=rate,
         seconds=seconds,
         soak=soak,
+        peers=_peers(peers),
         phases=frozenset(only) if only else frozenset(Phase),
         seed=seed,
     )

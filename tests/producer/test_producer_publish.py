@@ -135,7 +135,8 @@ def test_batches_are_split_by_total_size_not_only_count(
     assert all(2 * size <= DEFAULT_MAX_MESSAGE_BYTES < 3 * size for size in sizes)  # ~90 KB each
     result = publish_many(events)
     assert not result.failed
-    assert [len(request) for request in faulty_sns.plan.requests] == [2, 2, 1]  # 3 would pass 256 KiB
+    # 3 would pass 256 KiB (the async publisher's concurrent calls may arrive in any order)
+    assert sorted(len(request) for request in faulty_sns.plan.requests) == [1, 2, 2]
     assert event_ids(drain(fanout_topology.queue_url("analytics"))) == sorted(e.id for e in events)
 
 
@@ -173,12 +174,10 @@ def test_partial_failure_retries_only_retryable_entries(
     result = publish_many(events, options=options)
 
     first_round = [e.id for e in events]
-    assert faulty_sns.plan.requests == [
-        first_round[:10],
-        first_round[10:],
-        [recovers.id, never.id],
-        [recovers.id, never.id],
-    ]
+    requests = faulty_sns.plan.requests
+    # the async publisher sends a round's batches concurrently: they may arrive in either order
+    assert sorted(requests[:2]) == sorted([first_round[:10], first_round[10:]])
+    assert requests[2:] == [[recovers.id, never.id], [recovers.id, never.id]]  # retry rounds, after it
     by_id = {r.event_id: r for r in result.results}
     assert [r.event_id for r in result.results] == first_round  # results keep the caller's order
     assert by_id[recovers.id].ok and by_id[recovers.id].attempts == 3

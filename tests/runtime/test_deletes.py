@@ -66,6 +66,28 @@ async def test_ten_finished_messages_are_deleted_in_one_call(make_queue: MakeQue
     assert broker.delete_calls == [10]  # one batch: full before the flush interval ran out
 
 
+async def test_the_flush_loop_stops_when_cancelled_as_its_batch_fills(make_queue: MakeQueue) -> None:
+    """A cancellation arriving as the tenth delete fills the batch must end the loop (shutdown hung)."""
+    queue = make_queue()
+    for index in range(10):
+        send_event(queue.url, placed(f"o-{index}"))
+    async with async_client("sqs") as sqs:
+        broker = CountingBroker(sqs, queue)
+        deletes = DeleteBatcher(broker, flush_interval_s=60)
+        received = await receive_ten(broker)
+        flushing = asyncio.create_task(deletes.run())
+        deletes.delete(received[0])
+        await asyncio.sleep(0.01)  # the loop now waits for a full batch
+        for message in received[1:]:
+            deletes.delete(message)
+        flushing.cancel()  # in the same loop iteration as the batch becoming full
+        done, _ = await asyncio.wait({flushing}, timeout=5)
+        assert done, "the flush loop swallowed its cancellation"
+        assert flushing.cancelled()
+        await deletes.close()  # what shutdown does next: the batch still goes out
+    assert broker.delete_calls == [10]
+
+
 async def test_a_failed_delete_call_is_retried(make_queue: MakeQueue) -> None:
     queue = make_queue()
     for index in range(3):
