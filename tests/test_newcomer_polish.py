@@ -76,11 +76,11 @@ def test_state_files_default_to_one_state_directory(monkeypatch: pytest.MonkeyPa
     assert EmailSettings().database_url == f"sqlite:///{tmp_path}/state/email.sqlite3"
     assert InventorySettings().database_url == f"sqlite:///{tmp_path}/state/inventory.sqlite3"
     assert AnalyticsSettings().database_url == f"sqlite:///{tmp_path}/state/analytics.sqlite3"
-    assert MonitorSettings().state_path == tmp_path / "state" / "monitor.sqlite3"
+    assert MonitorSettings().state_path == str(tmp_path / "state" / "monitor.sqlite3")
 
     monkeypatch.delenv("FANOUT_STATE_DIR")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
-    assert MonitorSettings().state_path == tmp_path / "xdg" / "fanout" / "monitor.sqlite3"
+    assert MonitorSettings().state_path == str(tmp_path / "xdg" / "fanout" / "monitor.sqlite3")
 
 
 @pytest.mark.parametrize(("columns", "hinted"), [(80, True), (250, False)])

@@ -52,13 +52,14 @@ class FanoutGroup(LazyGroup):
         "outbox": LazyCommand(
             "fanout.cli.outbox",
             "app",
-            "The transactional outbox: create its table, relay staged events to SNS, show its backlog.",
+            "Transactional outbox: create it, relay it to SNS, report on it.",
             extra="outbox",
         ),
         "dashboard": LazyCommand(
             "fanout.cli.dashboard",
             "dashboard",
-            "Serve the on-call web page: queue and DLQ depths, dead letters, redrive, purge, trace.",
+            "Serve the dashboard: overview, DLQ browser, redrive and purge "
+            "(with FANOUT_DASHBOARD_TOKEN), trace.",
             extra="dashboard",
         ),
         "dev": LazyCommand(

@@ -159,7 +159,8 @@ class DevRun:
         return ""
 
     def _missing(self, snapshot: Snapshot) -> list[str]:
-        """What each consumer still owes: unhandled routed events, poison not yet in its DLQ."""
+        """What each consumer still owes: unhandled routed events, poison not yet in its DLQ (or not
+        yet alerted on by the monitor)."""
         missing = []
         if self._traffic.published < (self._options.events or 0):
             missing.append(f"{self._traffic.published} of {self._options.events} event(s) published")
@@ -169,4 +170,6 @@ class DevRun:
                 missing.append(f"{row.name}: {len(unhandled)} routed event(s) not handled")
             if row.dlq != self._poison.get(row.name, 0):
                 missing.append(f"{row.name}: DLQ holds {row.dlq}, expected {self._poison.get(row.name, 0)}")
+            elif row.dlq and row.alert != "firing":
+                missing.append(f"{row.name}: the monitor has not alerted on its DLQ yet")
         return missing
