@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from fanout.aws import form_encode, sync_client
 
+
 @settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.text(min_size=1, max_size=12), st.text(max_size=80), min_size=1, max_size=8))
 def test_form_body_is_what_urlencode_sends(params: dict[str, str]) -> None:
