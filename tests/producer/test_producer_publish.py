@@ -116,7 +116,8 @@ def test_batch_of_25_fans_out_per_filter_in_calls_of_10(
     assert [r.event_id for r in result.succeeded] == [e.id for e in events]
     assert all(r.attempts == 1 for r in result.results) and not result.failed
     assert len(set(result.message_ids.values())) == 25
-    assert [len(request) for request in faulty_sns.plan.requests] == [10, 10, 5]
+    # the async publisher has batches in flight at once: their order at the endpoint may vary
+    assert sorted(len(request) for request in faulty_sns.plan.requests) == [5, 10, 10]
     queues = received(fanout_topology, drain)
     assert {name: event_ids(messages) for name, messages in queues.items()} == expected_ids(
         fanout_topology, events
