@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from consumers.runtime.health import serve_health
+from fanout.cli import main
 from fanout.errors import ConfigurationError
 
 
@@ -96,3 +97,23 @@ def test_a_table_too_wide_for_the_terminal_points_to_json(columns: int, hinted: 
     assert result.returncode == 0, result.stderr
     assert all(len(line) <= columns for line in result.stdout.splitlines())
     assert ("--json prints the full values" in result.stdout) is hinted
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("127.0.0.1:4566", "expected http(s)://host[:port]"),
+        ("not-a-url", "expected http(s)://host[:port]"),
+        ("http://127.0.0.1:99999", "Port out of range"),
+    ],
+)
+def test_an_invalid_endpoint_url_is_one_line_not_a_traceback(
+    url: str, why: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv in (["--endpoint-url", url, "status"], ["status"]):
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 1
+        (line,) = capsys.readouterr().err.strip().splitlines()
+        assert line.startswith("fanout: error: invalid endpoint URL") and why in line

@@ -2,11 +2,12 @@
 
 import os
 import sys
+from urllib.parse import urlsplit
 
 import typer
 
 from fanout.cli.lazy import MISSING_EXTRA_EXIT, LazyCommand, LazyGroup, MissingExtra, missing_extra
-from fanout.errors import FanoutError
+from fanout.errors import ConfigurationError, FanoutError
 
 
 class FanoutGroup(LazyGroup):
@@ -96,6 +97,23 @@ def root(
     for variable, value in (("AWS_ENDPOINT_URL", endpoint_url), ("AWS_REGION", region), ("FANOUT_ENV", env)):
         if value is not None:
             os.environ[variable] = value
+    if configured := os.environ.get("AWS_ENDPOINT_URL"):
+        check_endpoint_url(configured)
+
+
+def check_endpoint_url(url: str) -> None:
+    """ConfigurationError unless `url` is an http(s)://host[:port] endpoint (botocore raises a traceback)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parses the port: ValueError when out of range or not a number
+    except ValueError as error:
+        raise ConfigurationError(
+            f"invalid endpoint URL {url!r} (AWS_ENDPOINT_URL / --endpoint-url): {error}"
+        ) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"invalid endpoint URL {url!r} (AWS_ENDPOINT_URL / --endpoint-url): expected http(s)://host[:port]"
+        )
 
 
 def describe(error: BaseException) -> str:
@@ -104,6 +122,10 @@ def describe(error: BaseException) -> str:
     from pydantic import ValidationError
 
     if isinstance(error, NoCredentialsError):
+        if os.environ.get("AWS_ENDPOINT_URL"):
+            return (
+                f"{error}: a local endpoint takes any, e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=x"
+            )
         return (
             f"{error}: configure AWS credentials, or for a local endpoint set AWS_ENDPOINT_URL "
             "(with AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing)"

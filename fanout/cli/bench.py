@@ -6,13 +6,15 @@ its own process; the `throughput` and `latency` phases against AWS_ENDPOINT_URL 
 then). Prints every figure (median and spread of the rounds) beside its target; writes JSON.
 """
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from fanout.bench.report import table, write_document
-from fanout.bench.run import BenchConfig, Phase, run_bench
+from fanout.bench.run import ENDPOINT_PHASES, BenchConfig, Phase, run_bench
+from fanout.cli.lazy import MissingExtra
 from fanout.cli.output import console, err_console
 from fanout.errors import ConfigurationError
 
@@ -21,6 +23,16 @@ MAX_DEPTH = 1000  # moto scans the whole queue per call: deeper measures moto, n
 
 def _progress(message: str) -> None:
     err_console.print(f"[dim]bench:[/] {message}", highlight=False)
+
+
+def _check_endpoint(phases: frozenset[Phase]) -> None:
+    """Before anything runs: the endpoint phases without AWS_ENDPOINT_URL need moto (the local extra)."""
+    if not phases & ENDPOINT_PHASES or os.environ.get("AWS_ENDPOINT_URL"):
+        return
+    try:
+        import moto  # noqa: F401 - only to know that the embedded endpoint can start
+    except ModuleNotFoundError:
+        raise MissingExtra("bench", "local", "moto") from None
 
 
 def _peers(wanted: bool) -> tuple[str, ...]:
@@ -84,7 +96,9 @@ def bench(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the demo events.")] = 7,
 ) -> None:
-    """Benchmark the consumer runtime and the publishers; targets are shown, not enforced."""
+    """Benchmark the consumer runtime and the publishers on one endpoint; targets are shown, not enforced."""
+    phases = frozenset(only) if only else frozenset(Phase)
+    _check_endpoint(phases)
     config = BenchConfig(
         messages=messages,
         depth=depth,
@@ -96,7 +110,7 @@ def bench(
         seconds=seconds,
         soak=soak,
         peers=_peers(peers),
-        phases=frozenset(only) if only else frozenset(Phase),
+        phases=phases,
         seed=seed,
     )
     results = run_bench(config, _progress)

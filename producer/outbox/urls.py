@@ -2,29 +2,13 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from fanout.errors import ConfigurationError
+from fanout.redaction import mask_url_password
 from producer.outbox.schema import Engine
 
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
-
-
-def mask_password(url: str) -> str:
-    """The URL with its password (if any) replaced by `***`: safe for logs and errors."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return "<unparsable database URL>"
-    if not password:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @dataclass(frozen=True)
@@ -38,7 +22,7 @@ class DatabaseUrl:
 
     @classmethod
     def parse(cls, url: str) -> "DatabaseUrl":
-        masked = mask_password(url)
+        masked = mask_url_password(url)
         scheme, separator, rest = url.partition("://")
         if separator and scheme.split("+", 1)[0] in POSTGRES_SCHEMES:
             return cls("postgresql", f"postgresql://{rest}", masked)

@@ -279,8 +279,10 @@ def test_the_local_profile_runs_the_whole_system(profiles: dict[str, Path], tmp_
     assert "ok: every consumer handled every event routed to it" in result.stdout
 
 
-def test_the_wheel_ships_the_dashboards_page(installed: Path, tmp_path: Path) -> None:
+def test_the_image_serves_the_dashboards_page_from_the_wheel(
+    profiles: dict[str, Path], tmp_path: Path
+) -> None:
     script = "from fanout.dashboard.app import STATIC_DIR as d; print(*sorted(p.name for p in d.iterdir()))"
-    result = run(installed, "python", "-c", script, cwd=tmp_path)
+    result = run(profiles["image"], "python", "-c", script, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["app.css", "app.js", "index.html"]
