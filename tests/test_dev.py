@@ -2,8 +2,10 @@
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,50 @@ def test_dev_rejects_a_bad_option_in_one_line(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "--rate" in result.stderr
+
+
+def start_dev(tmp_path: Path) -> subprocess.Popen[str]:
+    """An endless `fanout dev` in the background, once its dashboard is up (every consumer running)."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("AWS_", "FANOUT_"))}
+    process = subprocess.Popen(
+        [*FANOUT, "dev", "--state-dir", str(tmp_path / "state"), "--rate", "20"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("dashboard: "):
+            return process
+    process.kill()
+    raise AssertionError(f"fanout dev did not start: {process.communicate()[1][-2000:]}")
+
+
+@pytest.mark.timeout(180)
+def test_a_second_dev_run_on_the_same_state_is_refused_and_the_first_keeps_its_files(tmp_path: Path) -> None:
+    first = start_dev(tmp_path)
+    try:
+        files = sorted(path.name for path in (tmp_path / "state").glob("*.sqlite3"))
+        assert files  # the first run's databases
+        second = run_dev(tmp_path, "--events", "1")
+        assert second.returncode == 1
+        (line,) = second.stderr.strip().splitlines()
+        assert "is in use by another fanout dev" in line and "--state-dir" in line
+        assert set(files) <= {path.name for path in (tmp_path / "state").glob("*.sqlite3")}
+    finally:
+        first.send_signal(signal.SIGINT)
+        first.communicate(timeout=60)
+    assert first.returncode == 0
+
+
+@pytest.mark.timeout(180)
+def test_ctrl_c_twice_exits_at_once_without_hanging(tmp_path: Path) -> None:
+    """The second Ctrl-C lands in the drain or just after it: either way the run ends at once, 130."""
+    process = start_dev(tmp_path)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=30)  # before: could hang for good in thread shutdown
+    assert process.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr

@@ -14,6 +14,7 @@ from pathlib import Path
 from fanout.aws import aws_settings, sync_client
 from fanout.local.endpoint import LocalEndpoint
 from fanout.local.smtp import ReceivedMail, SmtpSink
+from fanout.locks import FileLock
 from fanout.topology import AppliedTopology, TopologyClient, declared_topology
 
 MONITOR_INTERVAL_S = 2.0
@@ -61,6 +62,9 @@ def _service_defaults(state_dir: Path) -> dict[str, str]:
 def dev_environment(state_dir: Path) -> Iterator[DevEnvironment]:
     """Start what is not configured, apply the topology; stop what was started on exit."""
     with ExitStack() as stack:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        busy = f"{state_dir} is in use by another fanout dev: stop it, or pass --state-dir for a second run"
+        stack.enter_context(FileLock(state_dir / "dev.lock", busy))  # before any file in it is touched
         endpoint_url = aws_settings().endpoint_url
         embedded = endpoint_url is None
         if endpoint_url is None:
@@ -68,7 +72,6 @@ def dev_environment(state_dir: Path) -> Iterator[DevEnvironment]:
             os.environ["AWS_ENDPOINT_URL"] = endpoint_url
             for old in state_dir.glob("*.sqlite3"):  # state of an endpoint that no longer exists
                 old.unlink()
-        state_dir.mkdir(parents=True, exist_ok=True)
         smtp = None
         if "FANOUT_EMAIL_SMTP_HOST" not in os.environ:
             smtp = stack.enter_context(SmtpSink())

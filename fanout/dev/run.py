@@ -73,6 +73,10 @@ class DevRun:
     async def run(self) -> tuple[Verdict, Snapshot]:
         """Start everything, publish, watch; stop everything; the verdict and the final snapshot."""
         started = time.monotonic()
+        with stop_on_signals(self):  # also while everything drains: a second Ctrl-C exits at once
+            return await self._run(started)
+
+    async def _run(self, started: float) -> tuple[Verdict, Snapshot]:
         async with AsyncExitStack() as stack:
             consumers = [
                 await self._start_consumer(stack, name) for name in self._env.topology.deployed.consumers
@@ -88,8 +92,7 @@ class DevRun:
             self._poison = await asyncio.to_thread(send_poison, self._env.topology, self._options.poison)
             publishing = asyncio.create_task(self._traffic.run(publisher, self._stop, self._options.events))
             stack.push_async_callback(self._finish, publishing)
-            with stop_on_signals(self):
-                verdict = await self._watch(monitor, started)
+            verdict = await self._watch(monitor, started)
             self._stop.set()
         return verdict, await self._snapshot(monitor, started)
 
