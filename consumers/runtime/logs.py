@@ -68,8 +68,11 @@ class LoggingObserver(NullObserver):
 
     def _count(self, consumer: str, outcome: str) -> None:
         now = time.monotonic()
-        counts = self._counts.setdefault(consumer, Counter())
-        since = self._since.setdefault(consumer, now)
+        counts = self._counts.get(consumer)
+        if counts is None:  # not setdefault: that would build a Counter per message
+            counts = self._counts[consumer] = Counter()
+            self._since[consumer] = now
+        since = self._since[consumer]
         counts[outcome] += 1
         if now - since >= self._summary_interval_s:
             self._log.info(
