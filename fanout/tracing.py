@@ -19,6 +19,7 @@ TRACER_NAME = "fanout"
 _NO_SPAN = contextlib.nullcontext()
 # A proxy until an SDK provider is set, then that provider's tracer: fetched once, not per message.
 _TRACER = trace.get_tracer(TRACER_NAME) if trace is not None else None
+_PROVIDER_SET = False  # see _provider_set
 
 
 def tracing_enabled() -> bool:
@@ -39,23 +40,49 @@ def consumer_span(
     name: str, carriers: tuple[Mapping[str, Any], ...], attributes: Mapping[str, str]
 ) -> AbstractContextManager[object]:
     """A CONSUMER span around the block, child of the first carrier's trace context (the event's
-    CloudEvents extensions, then its message attributes); a shared no-op without OpenTelemetry."""
+    CloudEvents extensions, then its message attributes); a shared no-op without OpenTelemetry.
+
+    Without a tracer provider (only the API installed) and without a trace context to continue,
+    the span would record nothing and change no context: the shared no-op is used instead.
+    """
     if _TRACER is None:
         return _NO_SPAN
-    return _consumer_span(_TRACER, name, carriers, attributes)
+    headers = _trace_headers(carriers)
+    if TRACEPARENT not in headers and not _provider_set():
+        return _NO_SPAN
+    return _consumer_span(_TRACER, name, headers, attributes)
 
 
-@contextlib.contextmanager
-def _consumer_span(
-    tracer: "trace.Tracer", name: str, carriers: tuple[Mapping[str, Any], ...], attributes: Mapping[str, str]
-) -> Iterator[object]:
+def _provider_set() -> bool:
+    """Whether a tracer provider (an SDK's, or any other than the API's proxy and no-op) is set.
+
+    A provider can be set once per process and never unset, so a True answer is remembered.
+    """
+    global _PROVIDER_SET
+    if not _PROVIDER_SET:
+        provider = trace.get_tracer_provider()
+        _PROVIDER_SET = not isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
+    return _PROVIDER_SET
+
+
+def _trace_headers(carriers: tuple[Mapping[str, Any], ...]) -> dict[str, str]:
+    """`traceparent` (and `tracestate`) of the first carrier that has a `traceparent`."""
     headers: dict[str, str] = {}
     for carrier in carriers:
+        if TRACEPARENT not in carrier:
+            continue
         headers = {
             key: text for key in (TRACEPARENT, TRACESTATE) if isinstance(text := _text(carrier.get(key)), str)
         }
         if TRACEPARENT in headers:
             break
+    return headers
+
+
+@contextlib.contextmanager
+def _consumer_span(
+    tracer: "trace.Tracer", name: str, headers: dict[str, str], attributes: Mapping[str, str]
+) -> Iterator[object]:
     parent = propagate.extract(headers) if TRACEPARENT in headers else None
     with tracer.start_as_current_span(
         name, context=parent, kind=trace.SpanKind.CONSUMER, attributes=dict(attributes)

@@ -135,3 +135,21 @@ print(tracing.tracing_enabled(), dict(event.extensions), type(span).__name__,
 def test_without_opentelemetry_nothing_is_traced_or_imported() -> None:
     result = subprocess.run([sys.executable, "-c", WITHOUT_OTEL], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "{}", "nullcontext", "False"]
+
+
+API_ONLY = """
+from opentelemetry import trace
+from fanout import tracing
+parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+idle = tracing.consumer_span("process", ({}, {"tracestate": "v=1"}), {})
+with tracing.consumer_span("process", ({}, {"traceparent": {"StringValue": parent}}), {}):
+    seen = trace.get_current_span().get_span_context()
+print(type(idle).__name__, f"{seen.trace_id:032x}", f"{seen.span_id:016x}")
+"""
+
+
+def test_without_a_tracer_provider_only_a_trace_context_is_continued() -> None:
+    """API installed, no SDK: no span machinery without a traceparent; with one, the handler still
+    runs in the incoming trace context (so what it publishes continues the trace)."""
+    result = subprocess.run([sys.executable, "-c", API_ONLY], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["nullcontext", "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"]

@@ -35,6 +35,7 @@ class LoggingObserver(NullObserver):
 
     def __init__(self, summary_interval_s: float = SUMMARY_INTERVAL_S) -> None:
         self._log = structlog.get_logger(OUTCOME_LOGGER)
+        self._stdlib_log = logging.getLogger(OUTCOME_LOGGER)  # its level is read on each call
         self._summary_interval_s = summary_interval_s
         self._counts: dict[str, Counter[str]] = {}
         self._since: dict[str, float] = {}
@@ -49,7 +50,7 @@ class LoggingObserver(NullObserver):
         error: BaseException | None,
     ) -> None:
         self._count(consumer, outcome)
-        if not logging.getLogger(OUTCOME_LOGGER).isEnabledFor(logging.DEBUG):
+        if not self._stdlib_log.isEnabledFor(logging.DEBUG):
             return
         fields: dict[str, Any] = {
             "consumer": consumer,
@@ -67,8 +68,11 @@ class LoggingObserver(NullObserver):
 
     def _count(self, consumer: str, outcome: str) -> None:
         now = time.monotonic()
-        counts = self._counts.setdefault(consumer, Counter())
-        since = self._since.setdefault(consumer, now)
+        counts = self._counts.get(consumer)
+        if counts is None:  # not setdefault: that would build a Counter per message
+            counts = self._counts[consumer] = Counter()
+            self._since[consumer] = now
+        since = self._since[consumer]
         counts[outcome] += 1
         if now - since >= self._summary_interval_s:
             self._log.info(

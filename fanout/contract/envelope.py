@@ -99,8 +99,8 @@ def parse_schema_version(value: Any) -> int:
 MAX_SCHEMA_VERSION = 999_999_999
 SchemaVersion = Annotated[
     int,
+    Field(ge=1, le=MAX_SCHEMA_VERSION),  # before the BeforeValidator: checked in pydantic-core
     BeforeValidator(_schema_version),
-    Field(ge=1, le=MAX_SCHEMA_VERSION),
     WithJsonSchema(
         {
             "anyOf": [

@@ -87,8 +87,8 @@ def currency_code(value: Any) -> Any:
 
 Money = Annotated[
     Decimal,
+    Field(ge=0, max_digits=14, decimal_places=4),  # before the BeforeValidator: checked in pydantic-core
     BeforeValidator(money_text),
-    Field(ge=0, max_digits=14, decimal_places=4),
     WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN, "examples": ["12.50"]}),
 ]
 Timestamp = Annotated[
@@ -101,8 +101,8 @@ Timestamp = Annotated[
 MAX_COUNT = 1_000_000
 Count = Annotated[
     int,
-    BeforeValidator(whole_number),
     Field(ge=1, le=MAX_COUNT),
+    BeforeValidator(whole_number),
     WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_COUNT}),
 ]
 Email = Annotated[

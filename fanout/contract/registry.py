@@ -158,6 +158,10 @@ def _reject_constant(name: str) -> Any:
     raise MalformedMessage(f"body is not JSON: {name} is not a JSON number")
 
 
+# One decoder: json.loads with any keyword argument builds a new decoder (and scanner) per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _has_lone_surrogate(document: Any) -> bool:
     pending = [document]
     while pending:
@@ -184,8 +188,11 @@ def load_json(body: str | bytes) -> Any:
             text = body.decode("utf-8")
         else:
             text = body
-            text.encode("utf-8")  # a str from a client can carry lone surrogates
-        document = json.loads(text, parse_constant=_reject_constant)
+            if not text.isascii():  # isascii is O(1); a lone surrogate is not ASCII
+                text.encode("utf-8")  # a str from a client can carry lone surrogates
+        if text.startswith("\ufeff"):  # as json.loads says it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        document = _DECODER.decode(text)
     except UnicodeError as error:
         raise MalformedMessage(f"body is not UTF-8: {getattr(error, 'reason', 'invalid')}") from None
     except json.JSONDecodeError as error:

@@ -20,6 +20,8 @@ RESERVED_ATTRIBUTES = 1  # kept free for the claim check's ExtendedPayloadSize
 SNS_NOTIFICATION_KEYS = frozenset({"Type", "MessageId", "TopicArn", "Message"})
 
 StringAttributes = dict[str, dict[str, str]]
+#: What a delivery carries: its event (or the claim check's pointer), and the SNS envelope's attributes.
+Delivery = tuple[CloudEvent[EventData] | PayloadPointer, dict[str, dict[str, Any]]]
 
 
 def message_attributes(event: CloudEvent[Any]) -> StringAttributes:
@@ -94,13 +96,11 @@ def read_body(
     return read_delivery(body, registry)[0]
 
 
-def read_delivery(
-    body: str | bytes, registry: EventRegistry = ORDER_EVENTS
-) -> tuple[CloudEvent[EventData] | PayloadPointer, dict[str, dict[str, Any]]]:
+def read_delivery(body: str | bytes, registry: EventRegistry = ORDER_EVENTS) -> Delivery:
     """`read_body`, and the message attributes an SNS-enveloped body carried inside it (empty for
     raw delivery, where they are the SQS message's own)."""
 
-    def decode() -> tuple[CloudEvent[EventData] | PayloadPointer, dict[str, dict[str, Any]]]:
+    def decode() -> Delivery:  # an alias: `CloudEvent[...]` here would be looked up on every call
         document, attributes = _unwrap(body)
         return PayloadPointer.parse(document) or registry.parse_envelope(document), attributes
 
