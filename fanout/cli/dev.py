@@ -27,6 +27,8 @@ def _introduce(env: DevEnvironment) -> None:
         "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
         "AWS_REGION": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
         "FANOUT_ENV": env.topology.declared.prefix,
+        # the run's databases and alert state: other terminals share them
+        "FANOUT_STATE_DIR": str(env.state_dir.resolve()),
     }
     if env.smtp is not None:  # so a second `fanout consume email` sends to the same sink
         exports.update(env.smtp.settings_env())
@@ -35,7 +37,9 @@ def _introduce(env: DevEnvironment) -> None:
     if env.embedded:
         line = " ".join(f"{name}={value}" for name, value in exports.items())
         console.print(f"other terminals: export {line}", markup=False, highlight=False, soft_wrap=True)
-        console.print("  then: fanout status | fanout dlq list | fanout consume email", markup=False)
+        console.print(
+            "  then (in .venv): fanout status | fanout dlq list | fanout consume email", markup=False
+        )
     if env.smtp is not None:
         console.print(f"SMTP sink: {env.smtp.host}:{env.smtp.port}", markup=False, highlight=False)
     console.print(f"state and log: {env.state_dir}/ (dev.log)", markup=False, highlight=False)
