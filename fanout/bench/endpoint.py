@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from fanout.bench.parent import exit_with_parent
 from fanout.errors import FanoutError
 
 LOOPBACK = "127.0.0.1"
@@ -121,5 +122,6 @@ def serve(port: int) -> None:
 
 
 if __name__ == "__main__":
+    exit_with_parent()
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     serve(int(sys.argv[1]))

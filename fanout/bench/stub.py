@@ -38,6 +38,7 @@ from typing import Any
 from aiohttp import web
 
 from fanout.bench.endpoint import LOOPBACK, START_TIMEOUT_S, STOP_TIMEOUT_S, EndpointUnavailable, free_port
+from fanout.bench.parent import exit_with_parent
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
@@ -328,4 +329,5 @@ def serve(port: int, latency_ms: float) -> None:
 
 
 if __name__ == "__main__":
+    exit_with_parent()
     serve(int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0)

@@ -8,9 +8,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from fanout.cli.app import main
@@ -156,3 +158,30 @@ def test_script_shows_the_bench_help() -> None:
         [sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=60, check=True
     )
     assert "--soak" in completed.stdout and "--peers" in completed.stdout
+
+
+def test_the_stub_ends_with_a_benchmark_that_was_killed() -> None:
+    """SIGKILL gives the benchmark no chance to stop its helper: the helper notices and exits."""
+    script = (
+        "import time\n"
+        "from fanout.bench.stub import stub_process\n"
+        "with stub_process() as stub:\n"
+        "    print(stub.pid, flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    benchmark = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert benchmark.stdout is not None
+    stub_pid = int(benchmark.stdout.readline())
+    benchmark.kill()
+    benchmark.wait()
+    deadline = time.monotonic() + 10
+    while not gone(stub_pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gone(stub_pid)
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE  # exited, not reaped yet
+    except psutil.NoSuchProcess:
+        return True
