@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fanout.topology.depth import read_depth
-from monitor.dlq.messages import DeadLetter, receive, release
+from monitor.dlq.messages import receive, release
 from monitor.dlq.queues import DeadLetterQueue
-from monitor.dlq.redrive import RedriveError, Redriver, redrive, resend_entry
+from monitor.dlq.redrive import Redriver, redrive
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 SELECTED_HOLD_S = 60  # a message received for moving stays hidden this long if the dashboard dies
 EMPTY_POLLS_BEFORE_DONE = 3  # receives that found nothing new while others (a peek) may hold messages
@@ -68,34 +67,8 @@ def redrive_selected(
             chosen = [message for message in batch if message.get("MessageId") in wanted]
             held += [message["ReceiptHandle"] for message in batch if message not in chosen]
             if chosen:
-                moved += _send_then_delete(sqs, queue, chosen)
+                moved += Redriver(sqs, queue).move(chosen)
                 wanted -= {message.get("MessageId", "") for message in chosen}
     finally:
         release(sqs, queue.dlq.url, held)
     return RedriveOutcome(requested=len(message_ids), moved=moved)
-
-
-def _send_then_delete(sqs: "SQSClient", queue: DeadLetterQueue, messages: list["MessageTypeDef"]) -> int:
-    by_key = {str(index): message for index, message in enumerate(messages)}
-    sent = sqs.send_message_batch(
-        QueueUrl=queue.source.url,
-        Entries=[
-            resend_entry(key, DeadLetter.from_message(message), message) for key, message in by_key.items()
-        ],
-    )
-    sent_keys = [entry["Id"] for entry in sent.get("Successful", [])]
-    if sent_keys:
-        deleted = sqs.delete_message_batch(
-            QueueUrl=queue.dlq.url,
-            Entries=[{"Id": key, "ReceiptHandle": by_key[key]["ReceiptHandle"]} for key in sent_keys],
-        )
-        if deleted.get("Failed"):
-            raise RedriveError(
-                f"{len(deleted['Failed'])} message(s) were sent back but not deleted from {queue.dlq.name}"
-            )
-    if failed := sent.get("Failed", []):
-        release(sqs, queue.dlq.url, [by_key[entry["Id"]]["ReceiptHandle"] for entry in failed])
-        raise RedriveError(
-            f"{len(failed)} message(s) could not be sent to {queue.source.name}; still in the DLQ"
-        )
-    return len(sent_keys)

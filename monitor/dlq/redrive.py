@@ -252,7 +252,7 @@ class Redriver:
                 release(self._sqs, self._queue.dlq.url, [message["ReceiptHandle"] for message in again])
                 progress.returned += len(again)
             if fresh:
-                count = self._move(fresh, progress)
+                count = self.move(fresh, progress)
                 if on_moved:
                     on_moved(count)
             if again:
@@ -261,8 +261,10 @@ class Redriver:
                 time.sleep(max(0.0, progress.moved / rate - (time.monotonic() - started)))
         return progress, StopReason.SNAPSHOT
 
-    def _move(self, messages: list["MessageTypeDef"], progress: CopyProgress) -> int:
-        """Send a batch to the source queue, then delete from the DLQ exactly what was sent."""
+    def move(self, messages: list["MessageTypeDef"], progress: CopyProgress | None = None) -> int:
+        """Send received DLQ messages (≤ 10) to the source queue, then delete from the DLQ exactly
+        what was sent; RedriveError (the unsent released) when a send or delete failed."""
+        progress = progress if progress is not None else CopyProgress()
         by_id = {str(index): message for index, message in enumerate(messages)}
         letters = {key: DeadLetter.from_message(message) for key, message in by_id.items()}
         progress.seen_ids.update(message.get("MessageId", "") for message in messages)
