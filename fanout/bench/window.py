@@ -96,7 +96,8 @@ class Window:
             self._start = _Mark.now(self._count)
         if self._count // self._checkpoint_every > before // self._checkpoint_every:
             self._checkpoints.append((self._count, rss_bytes()))
-        if self._end is None and self._count >= self.warmup + self.messages:
+        # measured from where the window really opened (a batch can overshoot the warm-up)
+        if self._start is not None and self._end is None and self._count - self._start.count >= self.messages:
             self._end = _Mark.now(self._count)
         if self._count // PROGRESS_EVERY > before // PROGRESS_EVERY:
             self._progress(self._count)
