@@ -4,7 +4,7 @@ Without it (the `tracing` extra) every function here is a cheap no-op: nothing i
 """
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -37,20 +37,21 @@ def current_trace_context() -> dict[str, str]:
 
 
 def consumer_span(
-    name: str, carriers: tuple[Mapping[str, Any], ...], attributes: Mapping[str, str]
+    name: str, carriers: tuple[Mapping[str, Any], ...], attributes: Callable[[], Mapping[str, str]]
 ) -> AbstractContextManager[object]:
     """A CONSUMER span around the block, child of the first carrier's trace context (the event's
     CloudEvents extensions, then its message attributes); a shared no-op without OpenTelemetry.
 
     Without a tracer provider (only the API installed) and without a trace context to continue,
-    the span would record nothing and change no context: the shared no-op is used instead.
+    the span would record nothing and change no context: the shared no-op is used instead, and
+    `attributes` (called only for a real span) is never built.
     """
     if _TRACER is None:
         return _NO_SPAN
     headers = _trace_headers(carriers)
     if TRACEPARENT not in headers and not _provider_set():
         return _NO_SPAN
-    return _consumer_span(_TRACER, name, headers, attributes)
+    return _consumer_span(_TRACER, name, headers, attributes())
 
 
 def _provider_set() -> bool:
@@ -85,7 +86,7 @@ def _consumer_span(
 ) -> Iterator[object]:
     parent = propagate.extract(headers) if TRACEPARENT in headers else None
     with tracer.start_as_current_span(
-        name, context=parent, kind=trace.SpanKind.CONSUMER, attributes=dict(attributes)
+        name, context=parent, kind=trace.SpanKind.CONSUMER, attributes=attributes
     ) as span:
         yield span
 

@@ -124,7 +124,7 @@ from fanout.contract.envelope import with_trace_context
 data = OrderCancelled(order_id="o", reason="r", cancelled_at=datetime.now(UTC))
 event = with_trace_context(new_event(data))
 parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-span = tracing.consumer_span("process", ({"traceparent": parent},), {})
+span = tracing.consumer_span("process", ({"traceparent": parent},), dict)
 with span:
     pass
 print(tracing.tracing_enabled(), dict(event.extensions), type(span).__name__,
@@ -141,8 +141,8 @@ API_ONLY = """
 from opentelemetry import trace
 from fanout import tracing
 parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-idle = tracing.consumer_span("process", ({}, {"tracestate": "v=1"}), {})
-with tracing.consumer_span("process", ({}, {"traceparent": {"StringValue": parent}}), {}):
+idle = tracing.consumer_span("process", ({}, {"tracestate": "v=1"}), dict)
+with tracing.consumer_span("process", ({}, {"traceparent": {"StringValue": parent}}), dict):
     seen = trace.get_current_span().get_span_context()
 print(type(idle).__name__, f"{seen.trace_id:032x}", f"{seen.span_id:016x}")
 """

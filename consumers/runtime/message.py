@@ -4,7 +4,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from consumers.runtime.backoff import MAX_VISIBILITY_S
 
@@ -36,8 +36,9 @@ class ReceivedMessage:
             message_id=raw.get("MessageId", ""),
             receipt_handle=raw.get("ReceiptHandle", ""),
             body=raw.get("Body", ""),
-            system_attributes={str(name): value for name, value in raw.get("Attributes", {}).items()},
-            message_attributes=dict(raw.get("MessageAttributes", {})),
+            # The parsed response's own dicts, not copies: nothing else holds or changes them.
+            system_attributes=cast(Mapping[str, str], raw.get("Attributes", {})),
+            message_attributes=raw.get("MessageAttributes", {}),
             received_at=received_at,
         )
 

@@ -72,18 +72,32 @@ class _Bound:
         return child
 
 
+class _OutcomeSeries:
+    """The children one outcome of one event type records into, bound together on first use."""
+
+    def __init__(self, consumer: str, event_type: str, outcome: str) -> None:
+        self.labels = (consumer, event_type, outcome)
+        self.messages = MESSAGES.labels(consumer, event_type, outcome)
+        self.failures: Any = None  # bound at the first failure: no series of zero failures
+        self.timed = outcome not in UNPROCESSED  # neither a duration nor a lag otherwise
+        if self.timed:
+            self.duration = HANDLER_DURATION.labels(consumer, event_type, outcome)
+            self.age = MESSAGE_AGE.labels(consumer, event_type)
+
+
 class MetricsObserver(NullObserver):
-    """A RuntimeObserver that records the runtime's events in the Prometheus metrics above."""
+    """A RuntimeObserver that records the runtime's events in the Prometheus metrics above.
+
+    Per message it does one dictionary lookup for its label children; the in-flight gauge reads
+    the last count at scrape time instead of being set twice per message.
+    """
 
     def __init__(self) -> None:
         self._poll_latency = _Bound(POLL_LATENCY)
         self._received = _Bound(MESSAGES_RECEIVED)
         self._empty = _Bound(EMPTY_RECEIVES)
-        self._messages = _Bound(MESSAGES)
-        self._failures = _Bound(FAILURES)
-        self._duration = _Bound(HANDLER_DURATION)
-        self._age = _Bound(MESSAGE_AGE)
-        self._in_flight = _Bound(IN_FLIGHT)
+        self._series: dict[tuple[str, str, str], _OutcomeSeries] = {}
+        self._in_flight: dict[str, int] = {}
 
     def on_poll(self, consumer: str, received: int, latency_s: float) -> None:
         self._poll_latency(consumer).observe(latency_s)
@@ -101,13 +115,20 @@ class MetricsObserver(NullObserver):
         duration_s: float,
         error: BaseException | None,
     ) -> None:
-        event_type = event.type if event is not None else UNDECODED_EVENT_TYPE
-        self._messages(consumer, event_type, outcome).inc()
+        key = (consumer, event.type if event is not None else UNDECODED_EVENT_TYPE, outcome)
+        series = self._series.get(key)
+        if series is None:  # a child is made when its labels are first recorded: no empty series
+            series = self._series[key] = _OutcomeSeries(*key)
+        series.messages.inc()
         if error is not None:
-            self._failures(consumer, event_type, outcome).inc()
-        if outcome not in UNPROCESSED:  # neither a duration nor a lag
-            self._duration(consumer, event_type, outcome).observe(duration_s)
-            self._age(consumer, event_type).observe(max(0.0, time.time() - context.sent_at.timestamp()))
+            if series.failures is None:
+                series.failures = FAILURES.labels(*series.labels)
+            series.failures.inc()
+        if series.timed:
+            series.duration.observe(duration_s)
+            series.age.observe(max(0.0, time.time() - context.sent_at.timestamp()))
 
     def on_in_flight(self, consumer: str, count: int) -> None:
-        self._in_flight(consumer).set(count)
+        if consumer not in self._in_flight:
+            IN_FLIGHT.labels(consumer).set_function(lambda: self._in_flight[consumer])
+        self._in_flight[consumer] = count

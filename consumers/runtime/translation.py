@@ -49,7 +49,7 @@ def handling_span(
     return consumer_span(
         f"process {event.type}",
         (event.extensions, message.message_attributes),
-        {
+        lambda: {
             "messaging.system": "aws_sqs",
             "messaging.operation.type": "process",
             "messaging.consumer.group.name": consumer,
