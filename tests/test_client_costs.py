@@ -28,3 +28,10 @@ def test_cached_user_agent_is_the_one_botocore_builds(fanout_endpoint: str) -> N
     assert creator.to_string() == built
     assert creator.to_string() == built  # served from the cache the second time
     sqs.list_queues()  # a real call through the cached header works
+
+
+def test_form_body_with_many_distinct_escaped_bytes_is_what_urlencode_sends() -> None:
+    # past the threshold of per-byte replaces the encoder switches to one translate
+    params = {"Message": "".join(chr(code) for code in range(0x20, 0x800, 7)) + " +%", "Id": "a b+c"}
+    expected = urlencode([(key.encode(), value.encode()) for key, value in params.items()], doseq=True)
+    assert form_encode(params) == expected
