@@ -120,9 +120,11 @@ def _quote_plus(raw: bytes, keep: bytes = b"") -> str:
 
 def form_encode(params: dict[Any, Any]) -> str:
     """What botocore sends for a query-protocol request body: urlencode(utf-8 items, doseq=True)."""
-    joined = _ITEM.join(f"{key}{_PAIR}{value}" for key, value in params.items())
-    all_text = {*map(type, params), *map(type, params.values())} == {str}
-    if not all_text or joined.count(_PAIR) != len(params) or joined.count(_ITEM) != len(params) - 1:
+    try:
+        joined = _ITEM.join(map(_PAIR.join, params.items()))
+    except TypeError:  # a key or value that is not text (bytes)
+        joined = ""
+    if joined.count(_PAIR) != len(params) or joined.count(_ITEM) != max(0, len(params) - 1):
         return "&".join(f"{_quote(key)}={_quote(value)}" for key, value in params.items())
     stand_ins = (_PAIR + _ITEM).encode()
     return _quote_plus(joined.encode("utf-8"), keep=stand_ins).replace(_PAIR, "=").replace(_ITEM, "&")
@@ -134,9 +136,7 @@ def _quote(value: str | bytes) -> str:
 
 def _encode_form_once(request: Any, **kwargs: Any) -> None:
     """Before signing, encode a query-protocol body once (botocore would encode it per prepare)."""
-    if isinstance(request.data, dict) and all(
-        isinstance(value, str | bytes) for value in request.data.values()
-    ):
+    if isinstance(request.data, dict) and {*map(type, request.data.values())} <= {str, bytes}:
         request.data = form_encode(request.data)
 
 
