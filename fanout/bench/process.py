@@ -6,7 +6,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import IO, Any, Self
 
@@ -29,11 +29,15 @@ class WorkerProcess:
     """`with WorkerProcess(job) as worker: worker.result()`; the process is reaped on exit.
 
     A thread reads the worker's stdout: progress reports go to `on_progress` as they come, other
-    messages wait for `wait_ready`/`result`.
+    messages wait for `wait_ready`/`result`. `prefix` runs the worker under another program
+    (valgrind, for fanout.bench.instructions).
     """
 
-    def __init__(self, job: WorkerJob, on_progress: Callable[[int], None] = _ignore) -> None:
+    def __init__(
+        self, job: WorkerJob, on_progress: Callable[[int], None] = _ignore, prefix: Sequence[str] = ()
+    ) -> None:
         self._job = job
+        self._prefix = tuple(prefix)
         self._on_progress = on_progress
         self._stderr: IO[str] = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in __exit__
         self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
@@ -42,7 +46,7 @@ class WorkerProcess:
 
     def __enter__(self) -> Self:
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "fanout.bench.worker", self._job.model_dump_json()],
+            [*self._prefix, sys.executable, "-m", "fanout.bench.worker", self._job.model_dump_json()],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

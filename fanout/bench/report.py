@@ -65,6 +65,27 @@ def _cpu_rows(results: BenchResults) -> list[Row]:
     return rows
 
 
+def _instruction_rows(results: BenchResults) -> list[Row]:
+    counted = results.instructions
+    if counted is None:
+        return []
+    rows: list[Row] = []
+    for kind in counted.totals:
+        name = KIND_NAMES.get(kind, f"peer: {kind}")
+        measured = f"{counted.per_message(kind) / 1000:,.0f}k instructions / msg"
+        if kind == "pipelined":
+            rows.append(Row(f"stub instructions: {name}", measured))
+            continue
+        ratio = counted.ratio(kind)
+        measured += f"; {ratio:.2f}x raw loop"
+        if kind == "consumer":
+            met = ratio <= CPU_TARGET
+            rows.append(Row(f"stub instructions: {name}", measured, f"≤ {CPU_TARGET}x raw loop", met))
+        else:
+            rows.append(Row(f"stub instructions: {name}", measured))
+    return rows
+
+
 def _throughput_rows(results: BenchResults) -> list[Row]:
     runs = results.throughput
     if runs is None:
@@ -184,6 +205,7 @@ def rows(results: BenchResults) -> list[Row]:
     """Every figure of the run, with targets where the issue sets one."""
     return (
         _cpu_rows(results)
+        + _instruction_rows(results)
         + _throughput_rows(results)
         + _publish_rows(results)
         + _latency_rows(results)
@@ -234,6 +256,8 @@ def document(results: BenchResults) -> dict[str, Any]:
         phases["memory"] = results.memory.as_dict()
     if results.latency is not None:
         phases["latency"] = results.latency.as_dict()
+    if results.instructions is not None:
+        phases["instructions"] = results.instructions.as_dict()
     endpoint = results.endpoint
     return {
         "started_at": results.started_at.isoformat(),

@@ -17,6 +17,7 @@ from typing import Any
 
 from fanout.bench.client_cpu import OWN_KINDS, ClientCpu, measure_client_cpu
 from fanout.bench.endpoint import BenchEndpoint, bench_endpoint, use_dummy_credentials
+from fanout.bench.instructions import Instructions, measure_instructions
 from fanout.bench.latency import LatencyFigures, measure_latency
 from fanout.bench.memory import MemoryStats
 from fanout.bench.publish_stub import PublishOnStub, measure_publish_on_stub
@@ -38,9 +39,12 @@ class Phase(StrEnum):
     THROUGHPUT = "throughput"  # endpoint: consumer vs the serial and pipelined ceilings
     LATENCY = "latency"  # endpoint: publish → handler start, three consumers live
     MEMORY = "memory"  # consumer RSS from before the first message (a soak with --soak)
+    INSTRUCTIONS = "instructions"  # stub under valgrind: instructions per message (not by default)
 
 
 ENDPOINT_PHASES = frozenset({Phase.THROUGHPUT, Phase.LATENCY})
+DEFAULT_PHASES = frozenset(Phase) - {Phase.INSTRUCTIONS}  # valgrind is slow and optional
+INSTRUCTION_KINDS = ("pipelined", "consumer")  # the judged ratio (peers join with --peers)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class BenchConfig:
     seconds: float = 10.0
     soak: int | None = None
     peers: tuple[str, ...] = ()
-    phases: frozenset[Phase] = frozenset(Phase)
+    phases: frozenset[Phase] = DEFAULT_PHASES
     seed: int = 7
 
     def as_dict(self) -> dict[str, Any]:
@@ -108,6 +112,7 @@ class BenchResults:
     throughput: dict[str, list[Throughput]] | None = None
     memory: MemoryFigures | None = None
     latency: LatencyFigures | None = None
+    instructions: Instructions | None = None
     host: dict[str, Any] = field(default_factory=lambda: host_facts())
 
 
@@ -141,7 +146,7 @@ def _memory_from_cpu(cpu: ClientCpu, source: str) -> MemoryFigures:
 
 def _stub_phases(config: BenchConfig, results: BenchResults, progress: Callable[[str], None]) -> None:
     use_dummy_credentials()
-    stub_phases = {Phase.CPU, Phase.PUBLISH} & config.phases
+    stub_phases = {Phase.CPU, Phase.PUBLISH, Phase.INSTRUCTIONS} & config.phases
     needs_soak = Phase.MEMORY in config.phases and (config.soak is not None or Phase.CPU not in config.phases)
     if not stub_phases and not needs_soak:
         return
@@ -156,6 +161,10 @@ def _stub_phases(config: BenchConfig, results: BenchResults, progress: Callable[
                 warmup_for_stub(config.stub_messages),
                 config.rounds,
                 progress,
+            )
+        if Phase.INSTRUCTIONS in config.phases:
+            results.instructions = measure_instructions(
+                stub, [*INSTRUCTION_KINDS, *config.peers], config.stub_messages, progress
             )
         if needs_soak:
             count = config.soak or config.stub_messages

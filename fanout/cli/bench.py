@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from fanout.bench.report import table, write_document
-from fanout.bench.run import ENDPOINT_PHASES, BenchConfig, Phase, run_bench
+from fanout.bench.run import DEFAULT_PHASES, ENDPOINT_PHASES, BenchConfig, Phase, run_bench
 from fanout.cli.lazy import MissingExtra
 from fanout.cli.output import console, err_console
 from fanout.errors import ConfigurationError
@@ -95,9 +95,22 @@ def bench(
         typer.Option("--only", help="Run only this phase (repeatable)."),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the demo events.")] = 7,
+    instructions: Annotated[
+        bool,
+        typer.Option(
+            "--instructions",
+            help="Also count instructions per message on the stub under valgrind (deterministic; slow).",
+        ),
+    ] = False,
 ) -> None:
     """Benchmark the consumer runtime and the publishers on one endpoint; targets are shown, not enforced."""
-    phases = frozenset(only) if only else frozenset(Phase)
+    phases = frozenset(only) if only else DEFAULT_PHASES
+    if instructions:
+        phases |= {Phase.INSTRUCTIONS}
+    if Phase.INSTRUCTIONS in phases:
+        from fanout.bench.instructions import check_valgrind
+
+        check_valgrind()
     _check_endpoint(phases)
     config = BenchConfig(
         messages=messages,

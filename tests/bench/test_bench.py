@@ -6,6 +6,7 @@ AWS_ENDPOINT_URL, so it starts (and stops) its own stub and moto processes, as a
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -185,3 +186,42 @@ def gone(pid: int) -> bool:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE  # exited, not reaped yet
     except psutil.NoSuchProcess:
         return True
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="no valgrind (.ci/run installs it)")
+def test_instructions_are_counted_under_callgrind(tmp_path: Path) -> None:
+    """Each kind's two runs (a third of the messages, then all) differ by a positive count per message."""
+    output = tmp_path / "run.json"
+    environment = {key: value for key, value in os.environ.items() if key != "AWS_ENDPOINT_URL"}
+    completed = subprocess.run(
+        [*CLI, "bench", "--only", "instructions", "--stub-messages", "60", "--output", str(output)],
+        env={**environment, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    counted = json.loads(output.read_text())["phases"]["instructions"]
+    assert counted["messages"] == [20, 60] and counted["reference"] == "pipelined"
+    assert set(counted["kinds"]) == {"pipelined", "consumer"}
+    for figures in counted["kinds"].values():
+        at_small, at_large = figures["totals"]
+        assert at_large > at_small > 0 and figures["per_message"] == round((at_large - at_small) / 40)
+    assert counted["kinds"]["pipelined"]["ratio_to_raw"] == 1.0
+    assert "stub instructions: fanout consumer as shipped" in completed.stdout
+
+
+def test_instructions_without_valgrind_fail_in_one_line(tmp_path: Path) -> None:
+    environment = {**os.environ, "PATH": str(tmp_path)}  # no valgrind there (the CLI runs by path)
+    completed = subprocess.run(
+        [*CLI, "bench", "--instructions", "--only", "cpu"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 1  # a configuration error, like --peers without the libraries
+    assert completed.stderr.startswith("fanout: error: ") and completed.stderr.count("\n") == 1
+    assert "valgrind" in completed.stderr
