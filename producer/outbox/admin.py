@@ -1,5 +1,6 @@
 """Creating the outbox and reading its status, from a database URL (`fanout outbox init` / `status`)."""
 
+from fanout.errors import ConfigurationError
 from producer.outbox.store import OutboxStatus, OutboxStore, reported_as
 from producer.outbox.urls import DatabaseUrl
 
@@ -19,6 +20,8 @@ def create_outbox(database_url: str) -> DatabaseUrl:
 def outbox_status(database_url: str) -> OutboxStatus:
     """Pending rows, the oldest one's age, rows failing, published rows still kept."""
     url = DatabaseUrl.parse(database_url)
+    if url.engine == "sqlite" and not url.sqlite_path.exists():  # looking must not create it
+        raise ConfigurationError(f"no outbox database at {url.masked} (create it with fanout outbox init)")
     with reported_as(url):
         store = OutboxStore.open(url)
         try:

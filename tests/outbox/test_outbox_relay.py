@@ -145,3 +145,13 @@ def test_status_of_a_database_without_the_outbox_says_to_create_it(
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     code, _, err = run_cli(["outbox", "status", "--database-url", url], capsys)
     assert code == 1 and err.rstrip().endswith("(create it with: fanout outbox init)")
+
+
+def test_status_of_a_missing_sqlite_outbox_is_an_error_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "outbox-typo.db"  # its directory exists: sqlite3 would create the file
+    code, out, err = run_cli(["outbox", "status", "--database-url", f"sqlite:///{missing}"], capsys)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "no outbox database at" in err and "fanout outbox init" in err
+    assert not missing.exists()
