@@ -4,6 +4,7 @@ Targets are printed, never asserted: the figures depend on the endpoint and the 
 """
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from rich.table import Table
 
+from fanout.bench.client_cpu import RAW
 from fanout.bench.memory import FLAT_GROWTH_PCT
 from fanout.bench.run import BenchResults
 from fanout.bench.samples import Spread, ratios, spread
@@ -43,47 +45,47 @@ class Row:
         return {"figure": self.figure, "measured": self.measured, "target": self.target, "met": self.met}
 
 
+def _rows_against_raw(
+    what: str, kinds: Iterable[str], measured: Callable[[str], str], ratio: Callable[[str], tuple[float, str]]
+) -> list[Row]:
+    """A row per kind: the raw loop as the reference, the others as a ratio to it (the consumer's judged)."""
+    rows: list[Row] = []
+    for kind in kinds:
+        figure = f"stub {what}: {KIND_NAMES.get(kind, f'peer: {kind}')}"
+        if kind == RAW:
+            rows.append(Row(figure, measured(kind)))
+            continue
+        median, shown = ratio(kind)
+        text = f"{measured(kind)}; {shown}x raw loop"
+        if kind == "consumer":
+            rows.append(Row(figure, text, f"≤ {CPU_TARGET}x raw loop", median <= CPU_TARGET))
+        else:
+            rows.append(Row(figure, text))
+    return rows
+
+
 def _cpu_rows(results: BenchResults) -> list[Row]:
     cpu = results.cpu
     if cpu is None:
         return []
-    rows: list[Row] = []
-    for kind in cpu.kinds:
-        name = KIND_NAMES.get(kind, f"peer: {kind}")
-        measured = f"{cpu.cpu(kind).text(3)} s / 1k msg, {cpu.rate(kind).text(0)} msg/s"
-        if kind == "pipelined":
-            rows.append(Row(f"stub CPU: {name}", measured))
-            continue
-        ratio = cpu.ratio(kind)
-        measured += f"; {ratio.text(2)}x raw loop"
-        if kind == "consumer":
-            rows.append(
-                Row(f"stub CPU: {name}", measured, f"≤ {CPU_TARGET}x raw loop", ratio.median <= CPU_TARGET)
-            )
-        else:
-            rows.append(Row(f"stub CPU: {name}", measured))
-    return rows
+    return _rows_against_raw(
+        "CPU",
+        cpu.kinds,
+        lambda kind: f"{cpu.cpu(kind).text(3)} s / 1k msg, {cpu.rate(kind).text(0)} msg/s",
+        lambda kind: (cpu.ratio(kind).median, cpu.ratio(kind).text(2)),
+    )
 
 
 def _instruction_rows(results: BenchResults) -> list[Row]:
     counted = results.instructions
     if counted is None:
         return []
-    rows: list[Row] = []
-    for kind in counted.totals:
-        name = KIND_NAMES.get(kind, f"peer: {kind}")
-        measured = f"{counted.per_message(kind) / 1000:,.0f}k instructions / msg"
-        if kind == "pipelined":
-            rows.append(Row(f"stub instructions: {name}", measured))
-            continue
-        ratio = counted.ratio(kind)
-        measured += f"; {ratio:.2f}x raw loop"
-        if kind == "consumer":
-            met = ratio <= CPU_TARGET
-            rows.append(Row(f"stub instructions: {name}", measured, f"≤ {CPU_TARGET}x raw loop", met))
-        else:
-            rows.append(Row(f"stub instructions: {name}", measured))
-    return rows
+    return _rows_against_raw(
+        "instructions",
+        counted.totals,
+        lambda kind: f"{counted.per_message(kind) / 1000:,.0f}k instructions / msg",
+        lambda kind: (counted.ratio(kind), f"{counted.ratio(kind):.2f}"),
+    )
 
 
 def _throughput_rows(results: BenchResults) -> list[Row]:

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from fanout.aws import sync_client
 from fanout.cli.output import console, err_console, print_json
+from fanout.errors import ConfigurationError
 from fanout.topology.depth import read_depth
 from monitor.dlq.messages import AGE_SAMPLE_SIZE, oldest_age, peek
 from monitor.dlq.queues import DeadLetterQueue, dead_letter_queue, dead_letter_queues
@@ -170,11 +171,24 @@ def purge(
     queue = dead_letter_queue(name, sqs)
     depth = read_depth(sqs, queue.dlq.url).total
     question = f"Delete all {depth} message(s) in {queue.dlq.name}? This cannot be undone"
-    if not yes and not typer.confirm(question):
+    if not yes and not _confirmed(question, queue.dlq.name):
         console.print(f"nothing purged: {queue.dlq.name} keeps its {depth} message(s)", markup=False)
         return
     sqs.purge_queue(QueueUrl=queue.dlq.url)
     console.print(f"purged {queue.dlq.name} ({depth} message(s))", markup=False)
+
+
+def _confirmed(question: str, dlq_name: str) -> bool:
+    """The answer to a yes/no prompt; no answer at all (stdin closed, as in a script) is an error,
+    not an interruption (Ctrl-C still aborts with 130)."""
+    try:
+        return typer.confirm(question)
+    except typer.Abort as abort:
+        if isinstance(abort.__context__, EOFError):
+            raise ConfigurationError(
+                f"nothing purged: no answer on stdin to confirm purging {dlq_name} (pass --yes in scripts)"
+            ) from None
+        raise
 
 
 @contextmanager

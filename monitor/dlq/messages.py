@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fanout.contract.deadletter import DeadLetterAttribute
 from fanout.contract.errors import ContractError
 from fanout.contract.payloads import PayloadPointer
-from fanout.contract.wire import EVENT_TYPE_ATTRIBUTE, read_body
+from fanout.contract.wire import EVENT_TYPE_ATTRIBUTE, read_body, unwrap_body
+from fanout.redaction import log_safe
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -31,6 +32,27 @@ T = TypeVar("T")
 def in_batches(items: Sequence[T], size: int = SQS_BATCH) -> list[Sequence[T]]:
     """Split items into SQS-sized batches."""
     return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+STATED_LIMIT = 120  # characters of a stated type or id shown for a body that did not validate
+
+
+def _envelope_ids(body: str, routed_type: str | None) -> tuple[str | None, str | None]:
+    """The `type` and `id` an unusable envelope still states (an unknown type, a schema violation),
+    so the listing shows what it claims to be; the routed-on attribute wins for the type."""
+    try:
+        document = unwrap_body(body)
+    except ContractError:  # not JSON at all: nothing to show
+        return routed_type, None
+    if not isinstance(document, dict):
+        return routed_type, None
+    stated_type, stated_id = (_short_text(document.get(name)) for name in ("type", "id"))
+    return routed_type or stated_type, stated_id
+
+
+def _short_text(value: Any) -> str | None:
+    """A stated id or type fit to list: a string of one line, cut to STATED_LIMIT characters."""
+    return log_safe(value, STATED_LIMIT) if isinstance(value, str) and value.strip() else None
 
 
 @dataclass(frozen=True)
@@ -60,6 +82,7 @@ class DeadLetter:
                 event_type, event_id = decoded.type, decoded.id
         except ContractError as error:
             decode_error = str(error)
+            event_type, event_id = _envelope_ids(body, event_type)
         return cls(
             message_id=message.get("MessageId", ""),
             body=body,

@@ -21,7 +21,7 @@ def outbox_status(database_url: str) -> OutboxStatus:
     """Pending rows, the oldest one's age, rows failing, published rows still kept."""
     url = DatabaseUrl.parse(database_url)
     if url.engine == "sqlite" and not url.sqlite_path.exists():  # looking must not create it
-        raise ConfigurationError(f"no outbox database at {url.masked} (create it with fanout outbox init)")
+        raise ConfigurationError(f"no outbox database at {url.masked} (create it with: fanout outbox init)")
     with reported_as(url):
         store = OutboxStore.open(url)
         try:

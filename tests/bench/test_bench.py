@@ -33,14 +33,18 @@ OWN_KINDS = {"pipelined", "ceiling", "consumer"}
 @pytest.fixture(scope="module")
 def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
     """One tiny run of every phase: the JSON document and the printed table."""
-    output = tmp_path_factory.mktemp("bench") / "run.json"
+    return run_bench_cli(TINY, tmp_path_factory.mktemp("bench") / "run.json", timeout_s=240)
+
+
+def run_bench_cli(args: list[str], output: Path, timeout_s: float) -> tuple[dict[str, Any], str]:
+    """`fanout bench ARGS` in a subprocess without AWS_ENDPOINT_URL: its JSON document and table."""
     environment = {key: value for key, value in os.environ.items() if key != "AWS_ENDPOINT_URL"}
     completed = subprocess.run(
-        [*CLI, *TINY, "--output", str(output)],
+        [*CLI, *args, "--output", str(output)],
         env={**environment, "COLUMNS": "200"},
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=timeout_s,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
@@ -191,25 +195,16 @@ def gone(pid: int) -> bool:
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="no valgrind (.ci/run installs it)")
 def test_instructions_are_counted_under_callgrind(tmp_path: Path) -> None:
     """Each kind's two runs (a third of the messages, then all) differ by a positive count per message."""
-    output = tmp_path / "run.json"
-    environment = {key: value for key, value in os.environ.items() if key != "AWS_ENDPOINT_URL"}
-    completed = subprocess.run(
-        [*CLI, "bench", "--only", "instructions", "--stub-messages", "60", "--output", str(output)],
-        env={**environment, "COLUMNS": "200"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-2000:]
-    counted = json.loads(output.read_text())["phases"]["instructions"]
+    args = ["bench", "--only", "instructions", "--stub-messages", "60"]
+    document, table = run_bench_cli(args, tmp_path / "run.json", timeout_s=600)
+    counted = document["phases"]["instructions"]
     assert counted["messages"] == [20, 60] and counted["reference"] == "pipelined"
     assert set(counted["kinds"]) == {"pipelined", "consumer"}
     for figures in counted["kinds"].values():
         at_small, at_large = figures["totals"]
         assert at_large > at_small > 0 and figures["per_message"] == round((at_large - at_small) / 40)
     assert counted["kinds"]["pipelined"]["ratio_to_raw"] == 1.0
-    assert "stub instructions: fanout consumer as shipped" in completed.stdout
+    assert "stub instructions: fanout consumer as shipped" in table
 
 
 def test_instructions_without_valgrind_fail_in_one_line(tmp_path: Path) -> None:

@@ -23,3 +23,22 @@ def test_answering_no_purges_nothing_and_exits_0(
 
     assert "nothing purged" in capsys.readouterr().out
     assert visible(dlq) == 2
+
+
+def test_no_answer_on_stdin_is_a_one_line_error_not_an_interruption(
+    fanout_topology: AppliedTopology,
+    test_env: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    dlq = fanout_topology.dlq_url("email")
+    put_dead_letters(dlq, 2)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # a script's closed stdin: nobody answers
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["dlq", "purge", "email"])
+
+    assert exit_.value.code == 1  # not 130: nothing was interrupted
+    err = capsys.readouterr().err.split("[y/N]: ")[-1]  # after the prompt itself
+    assert err.count("\n") == 1 and err.startswith("fanout: error: nothing purged") and "--yes" in err
+    assert visible(dlq) == 2
