@@ -1,7 +1,7 @@
 """Creating the outbox and reading its status, from a database URL (`fanout outbox init` / `status`)."""
 
 from fanout.errors import ConfigurationError
-from producer.outbox.store import OutboxStatus, OutboxStore, reported_as
+from producer.outbox.store import CREATE_HINT, OutboxStatus, OutboxStore, reported_as
 from producer.outbox.urls import DatabaseUrl
 
 
@@ -21,7 +21,7 @@ def outbox_status(database_url: str) -> OutboxStatus:
     """Pending rows, the oldest one's age, rows failing, published rows still kept."""
     url = DatabaseUrl.parse(database_url)
     if url.engine == "sqlite" and not url.sqlite_path.exists():  # looking must not create it
-        raise ConfigurationError(f"no outbox database at {url.masked} (create it with: fanout outbox init)")
+        raise ConfigurationError(f"no outbox database at {url.masked} {CREATE_HINT}")
     with reported_as(url):
         store = OutboxStore.open(url)
         try:

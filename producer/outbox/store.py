@@ -241,6 +241,9 @@ class SqliteStore(OutboxStore):
         self._connection.close()
 
 
+CREATE_HINT = "(create it with: fanout outbox init)"  # ends every error about a missing outbox
+
+
 class OutboxDatabaseError(FanoutError):
     """The outbox database failed or could not be reached (the message names it without its password)."""
 
@@ -253,7 +256,7 @@ def reported_as(url: DatabaseUrl) -> Iterator[None]:
     except (psycopg.Error, sqlite3.Error) as error:
         text = one_line(error)
         if TABLE in text and ("no such table" in text or "does not exist" in text):
-            text += " (create it with: fanout outbox init)"
+            text += f" {CREATE_HINT}"
         raise OutboxDatabaseError(f"outbox database {url.masked}: {text}") from error
 
 

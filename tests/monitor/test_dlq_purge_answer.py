@@ -9,14 +9,17 @@ from fanout.cli import main
 from fanout.topology import AppliedTopology
 
 
+@pytest.fixture
+def dlq(fanout_topology: AppliedTopology, test_env: str) -> str:
+    """The email consumer's DLQ, holding two dead letters."""
+    url = fanout_topology.dlq_url("email")
+    put_dead_letters(url, 2)
+    return url
+
+
 def test_answering_no_purges_nothing_and_exits_0(
-    fanout_topology: AppliedTopology,
-    test_env: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    dlq: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dlq = fanout_topology.dlq_url("email")
-    put_dead_letters(dlq, 2)
     monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
 
     main(["dlq", "purge", "email"])  # returns: exit 0
@@ -26,13 +29,8 @@ def test_answering_no_purges_nothing_and_exits_0(
 
 
 def test_no_answer_on_stdin_is_a_one_line_error_not_an_interruption(
-    fanout_topology: AppliedTopology,
-    test_env: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    dlq: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    dlq = fanout_topology.dlq_url("email")
-    put_dead_letters(dlq, 2)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))  # a script's closed stdin: nobody answers
 
     with pytest.raises(SystemExit) as exit_:
