@@ -79,6 +79,11 @@ async def drained(topology: AppliedTopology, name: str) -> bool:
     return queue.total == 0 and dlq.total == 0
 
 
+# SKU-1 keeps 8 of 10. SKU-2 is reserved then released (10), unless the topic delivers the cancel
+# first (SNS does not order): then o-2 is tombstoned, never reserves, and SKU-2 is never named (None).
+SETTLED_STOCK = ((8, 10), (8, None))
+
+
 @pytest.mark.conformance
 async def test_published_orders_reach_all_three_services(
     fanout_topology: AppliedTopology, smtp_sink: SmtpSink, tmp_path: Path
@@ -109,11 +114,9 @@ async def test_published_orders_reach_all_three_services(
             seen = sum((await analytics.events.summary()).counts.values())
             stock = await inventory.stock.available("SKU-1"), await inventory.stock.available("SKU-2")
             queues = [await drained(fanout_topology, name) for name in ("email", "inventory", "analytics")]
-            return len(smtp_sink.messages) == 4 and seen == 4 and stock == (8, 10) and all(queues)
+            return len(smtp_sink.messages) == 4 and seen == 4 and stock in SETTLED_STOCK and all(queues)
 
         await eventually(settled, "four mails, four events counted, stock settled, every queue and DLQ empty")
-        assert await inventory.stock.available("SKU-1") == 8
-        assert await inventory.stock.available("SKU-2") == 10  # reserved, then released
         summary = await analytics.events.summary()
 
     assert sorted(mail.subject for mail in smtp_sink.to("alice@example.com")) == [
