@@ -28,9 +28,14 @@ WARMUP = 100
 _TOTAL = re.compile(r"^(?:totals|summary):\s+(\d+)", re.MULTILINE)
 
 
+def valgrind_path() -> str | None:
+    """Where valgrind is installed; None when it is not on PATH."""
+    return shutil.which(VALGRIND)
+
+
 def check_valgrind() -> str:
     """valgrind's path; ConfigurationError (one line) when it is not installed."""
-    path = shutil.which(VALGRIND)
+    path = valgrind_path()
     if path is None:
         raise ConfigurationError("--instructions needs valgrind on PATH (apt-get install valgrind)")
     return path

@@ -1,9 +1,10 @@
 """`fanout bench`: client CPU and publishing on a stub endpoint; throughput and latency on an endpoint.
 
-The stub phases (`cpu`, `publish`, and a `memory` soak) run against fanout's own SNS/SQS stub in
-its own process; the `throughput` and `latency` phases against AWS_ENDPOINT_URL (or
---endpoint-url) when set, else a moto server started in its own process (moto is imported only
-then). Prints every figure (median and spread of the rounds) beside its target; writes JSON.
+The stub phases (`cpu`, `publish`, `instructions` under valgrind when it is installed, and a
+`memory` soak) run against fanout's own SNS/SQS stub in its own process; the `throughput` and
+`latency` phases against AWS_ENDPOINT_URL (or --endpoint-url) when set, else a moto server started
+in its own process (moto is imported only then). Prints every figure (median and spread of the
+rounds) beside its target; writes JSON.
 """
 
 import os
@@ -12,12 +13,14 @@ from typing import Annotated
 
 import typer
 
+from fanout.bench.instructions import check_valgrind, valgrind_path
 from fanout.bench.report import table, write_document
 from fanout.bench.run import DEFAULT_PHASES, ENDPOINT_PHASES, BenchConfig, Phase, run_bench
 from fanout.cli.lazy import MissingExtra
 from fanout.cli.output import console, err_console
 from fanout.errors import ConfigurationError
 
+MIN_INSTRUCTION_MESSAGES = 6  # two runs, a third of it and all of it, must differ
 MAX_DEPTH = 1000  # moto scans the whole queue per call: deeper measures moto, not us
 
 
@@ -33,6 +36,21 @@ def _check_endpoint(phases: frozenset[Phase]) -> None:
         import moto  # noqa: F401 - only to know that the embedded endpoint can start
     except ModuleNotFoundError:
         raise MissingExtra("bench", "local", "moto") from None
+
+
+def resolve_phases(
+    phases: frozenset[Phase], instructions: bool | None, *, explicit: bool
+) -> frozenset[Phase]:
+    """The phases to run: valgrind's phase needs valgrind when asked for, else only when installed."""
+    if instructions is False:
+        return phases - {Phase.INSTRUCTIONS}
+    if instructions or (explicit and Phase.INSTRUCTIONS in phases):
+        check_valgrind()
+        return phases | {Phase.INSTRUCTIONS}
+    if Phase.INSTRUCTIONS in phases and valgrind_path() is None:
+        _progress("instructions: skipped, valgrind is not installed (apt-get install valgrind)")
+        return phases - {Phase.INSTRUCTIONS}
+    return phases
 
 
 def _peers(wanted: bool) -> tuple[str, ...]:
@@ -51,7 +69,7 @@ def _peers(wanted: bool) -> tuple[str, ...]:
 def bench(
     messages: Annotated[
         int, typer.Option("--messages", min=10, help="Endpoint throughput: messages per run.")
-    ] = 500,
+    ] = BenchConfig.messages,
     depth: Annotated[
         int,
         typer.Option(
@@ -60,7 +78,15 @@ def bench(
     ] = 50,
     stub_messages: Annotated[
         int, typer.Option("--stub-messages", min=10, help="Stub client CPU: messages per run.")
-    ] = 3000,
+    ] = BenchConfig.stub_messages,
+    instruction_messages: Annotated[
+        int,
+        typer.Option(
+            "--instruction-messages",
+            min=MIN_INSTRUCTION_MESSAGES,
+            help="Stub instructions: messages in the larger of the two callgrind runs.",
+        ),
+    ] = BenchConfig.instruction_messages,
     publish_events: Annotated[
         int, typer.Option("--publish-events", min=10, help="Stub publishing: events per batched run.")
     ] = 5000,
@@ -96,26 +122,23 @@ def bench(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the demo events.")] = 7,
     instructions: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--instructions",
-            help="Also count instructions per message on the stub under valgrind (deterministic; slow).",
+            "--instructions/--no-instructions",
+            help="Count instructions per message on the stub under valgrind (deterministic). "
+            "Default: when valgrind is installed; --instructions requires it.",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
 ) -> None:
     """Benchmark the consumer runtime and the publishers on one endpoint; targets are shown, not enforced."""
-    phases = frozenset(only) if only else DEFAULT_PHASES
-    if instructions:
-        phases |= {Phase.INSTRUCTIONS}
-    if Phase.INSTRUCTIONS in phases:
-        from fanout.bench.instructions import check_valgrind
-
-        check_valgrind()
+    phases = resolve_phases(frozenset(only) if only else DEFAULT_PHASES, instructions, explicit=bool(only))
     _check_endpoint(phases)
     config = BenchConfig(
         messages=messages,
         depth=depth,
         stub_messages=stub_messages,
+        instruction_messages=instruction_messages,
         publish_events=publish_events,
         publish_latency_ms=publish_latency,
         rounds=rounds,

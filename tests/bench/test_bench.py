@@ -16,7 +16,9 @@ from typing import Any
 import psutil
 import pytest
 
+from fanout.bench.run import DEFAULT_PHASES, Phase
 from fanout.cli.app import main
+from fanout.cli.bench import resolve_phases
 
 CLI = [sys.executable, "-c", "import sys; from fanout.cli import main; main(sys.argv[1:])"]
 ROUNDS = 2
@@ -25,15 +27,17 @@ TINY = [
     "bench",
     *("--messages", "30", "--depth", "20", "--stub-messages", str(STUB_MESSAGES)),
     *("--publish-events", "40", "--rounds", str(ROUNDS), "--seconds", "2", "--rate", "5"),
+    *("--instruction-messages", "60"),
 ]
-PHASES = {"cpu", "publish", "throughput", "memory", "latency"}
+HAS_VALGRIND = shutil.which("valgrind") is not None  # .ci/run installs it
+PHASES = {"cpu", "publish", "throughput", "memory", "latency"} | ({"instructions"} if HAS_VALGRIND else set())
 OWN_KINDS = {"pipelined", "ceiling", "consumer"}
 
 
 @pytest.fixture(scope="module")
 def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
     """One tiny run of every phase: the JSON document and the printed table."""
-    return run_bench_cli(TINY, tmp_path_factory.mktemp("bench") / "run.json", timeout_s=240)
+    return run_bench_cli(TINY, tmp_path_factory.mktemp("bench") / "run.json", timeout_s=600)
 
 
 def run_bench_cli(args: list[str], output: Path, timeout_s: float) -> tuple[dict[str, Any], str]:
@@ -108,7 +112,7 @@ def test_latency_and_memory_are_judged(bench_run: tuple[dict[str, Any], str]) ->
     judged = {row["figure"] for row in document["figures"] if row["target"]}
     assert any("p50" in figure for figure in judged) and any("p99" in figure for figure in judged)
     assert all(isinstance(row["met"], bool) for row in document["figures"] if row["target"])
-    assert len(judged) == 8
+    assert len(judged) == (9 if HAS_VALGRIND else 8)  # instructions judged like CPU time
 
 
 def test_stub_phases_never_start_or_import_moto(tmp_path: Path) -> None:
@@ -192,11 +196,10 @@ def gone(pid: int) -> bool:
         return True
 
 
-@pytest.mark.skipif(shutil.which("valgrind") is None, reason="no valgrind (.ci/run installs it)")
-def test_instructions_are_counted_under_callgrind(tmp_path: Path) -> None:
+@pytest.mark.skipif(not HAS_VALGRIND, reason="no valgrind (.ci/run installs it)")
+def test_instructions_are_counted_under_callgrind_by_default(bench_run: tuple[dict[str, Any], str]) -> None:
     """Each kind's two runs (a third of the messages, then all) differ by a positive count per message."""
-    args = ["bench", "--only", "instructions", "--stub-messages", "60"]
-    document, table = run_bench_cli(args, tmp_path / "run.json", timeout_s=600)
+    document, table = bench_run
     counted = document["phases"]["instructions"]
     assert counted["messages"] == [20, 60] and counted["reference"] == "pipelined"
     assert set(counted["kinds"]) == {"pipelined", "consumer"}
@@ -205,6 +208,15 @@ def test_instructions_are_counted_under_callgrind(tmp_path: Path) -> None:
         assert at_large > at_small > 0 and figures["per_message"] == round((at_large - at_small) / 40)
     assert counted["kinds"]["pipelined"]["ratio_to_raw"] == 1.0
     assert "stub instructions: fanout consumer as shipped" in table
+
+
+def test_without_valgrind_a_default_run_skips_instructions_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no valgrind there
+    assert resolve_phases(DEFAULT_PHASES, None, explicit=False) == DEFAULT_PHASES - {Phase.INSTRUCTIONS}
+    assert "instructions: skipped, valgrind is not installed" in capsys.readouterr().err
+    assert resolve_phases(DEFAULT_PHASES, False, explicit=False) == DEFAULT_PHASES - {Phase.INSTRUCTIONS}
 
 
 def test_instructions_without_valgrind_fail_in_one_line(tmp_path: Path) -> None:
