@@ -48,23 +48,34 @@ def is_sqlalchemy(connection: object) -> bool:
     return type(connection).__module__.startswith("sqlalchemy.")
 
 
+def _refuse_autocommit(driver: Any, hint: str) -> None:
+    """NoTransaction when the driver-level connection would commit the INSERT on its own."""
+    if isinstance(driver, psycopg.Connection | psycopg.AsyncConnection):
+        outside = driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE
+    else:  # sqlite3 and aiosqlite: isolation_level None is autocommit, unless BEGIN was executed
+        outside = driver.isolation_level is None and not driver.in_transaction
+    if outside:
+        raise NoTransaction(f"staging needs an open transaction: {hint}")
+
+
 def stage(connection: Any, event: CloudEvent[Any], registry: EventRegistry = ORDER_EVENTS) -> None:
     """Insert `event` into the outbox inside the open transaction of `connection`; commits nothing."""
     row = outbox_row(event, registry)
     if isinstance(connection, psycopg.Connection):
-        if connection.autocommit and connection.info.transaction_status == TransactionStatus.IDLE:
-            raise NoTransaction("stage() needs an open transaction: use `with connection.transaction():`")
+        _refuse_autocommit(connection, "use `with connection.transaction():`")
         connection.execute(PSYCOPG_INSERT, row)
     elif isinstance(connection, sqlite3.Connection):
-        if connection.isolation_level is None and not connection.in_transaction:
-            raise NoTransaction(
-                "stage() needs an open transaction: execute BEGIN first (isolation_level=None)"
-            )
+        _refuse_autocommit(connection, "execute BEGIN first (isolation_level=None)")
         connection.execute(INSERT, row)
     elif is_sqlalchemy(connection):
         from sqlalchemy import text
+        from sqlalchemy.orm import Session
 
-        connection.execute(text(INSERT), row)
+        bound = connection.connection() if isinstance(connection, Session) else connection
+        if not bound.in_transaction():
+            bound.begin()  # what execute() would autobegin
+        _refuse_autocommit(bound.connection.driver_connection, "not on an AUTOCOMMIT engine or connection")
+        bound.execute(text(INSERT), row)
     else:
         raise TypeError(
             f"stage() takes a psycopg, sqlite3 or SQLAlchemy connection, not {type(connection).__name__}"
@@ -77,19 +88,21 @@ async def stage_async(
     """`stage` for asyncio connections; commits nothing."""
     row = outbox_row(event, registry)
     if isinstance(connection, psycopg.AsyncConnection):
-        if connection.autocommit and connection.info.transaction_status == TransactionStatus.IDLE:
-            raise NoTransaction(
-                "stage_async() needs an open transaction: use `async with connection.transaction():`"
-            )
+        _refuse_autocommit(connection, "use `async with connection.transaction():`")
         await connection.execute(PSYCOPG_INSERT, row)
     elif type(connection).__module__.startswith("aiosqlite."):
-        if connection.isolation_level is None and not connection.in_transaction:
-            raise NoTransaction("stage_async() needs an open transaction: execute BEGIN first")
+        _refuse_autocommit(connection, "execute BEGIN first")
         await connection.execute(INSERT, row)
     elif is_sqlalchemy(connection):
         from sqlalchemy import text
+        from sqlalchemy.ext.asyncio import AsyncSession
 
-        await connection.execute(text(INSERT), row)
+        bound = await connection.connection() if isinstance(connection, AsyncSession) else connection
+        if not bound.in_transaction():
+            await bound.begin()  # what execute() would autobegin
+        raw = await bound.get_raw_connection()
+        _refuse_autocommit(raw.driver_connection, "not on an AUTOCOMMIT engine or connection")
+        await bound.execute(text(INSERT), row)
     else:
         raise TypeError(
             "stage_async() takes a psycopg, aiosqlite or SQLAlchemy async connection, "

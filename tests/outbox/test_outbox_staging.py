@@ -4,6 +4,7 @@ import asyncio
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -106,6 +107,72 @@ def test_sqlalchemy_connection_and_session(outbox_url: str) -> None:
     finally:
         engine.dispose()
     assert [event_id for event_id, _ in rows(outbox_url)] == [first.id, second.id]
+
+
+def test_sqlalchemy_in_autocommit_is_refused(outbox_url: str) -> None:
+    """An AUTOCOMMIT engine or connection would commit the event on its own: refused, nothing written."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    orm = pytest.importorskip("sqlalchemy.orm")
+    url = outbox_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    event = next(iter(demo_events(1, seed=7)))
+    engine, autocommit_engine = (
+        sqlalchemy.create_engine(url),
+        sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT"),
+    )
+    try:
+        with engine.connect() as plain:
+            connection = plain.execution_options(isolation_level="AUTOCOMMIT")
+            with pytest.raises(NoTransaction, match="AUTOCOMMIT"):
+                stage(connection, event)
+        with orm.Session(autocommit_engine) as session, pytest.raises(NoTransaction):
+            stage(session, event)
+    finally:
+        engine.dispose()
+        autocommit_engine.dispose()
+    assert rows(outbox_url) == []
+
+
+def test_sqlalchemy_sqlite_with_explicit_begin_stages(tmp_path: Path) -> None:
+    """SQLAlchemy's recipe for SQLite transactions (driver autocommit, BEGIN on begin) is a transaction."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    url = f"sqlite:///{tmp_path / 'orders.sqlite3'}"
+    create_outbox(url)
+    engine = sqlalchemy.create_engine(url)
+    sqlalchemy.event.listen(engine, "connect", lambda driver, _: setattr(driver, "isolation_level", None))
+    sqlalchemy.event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+    kept, dropped = demo_events(2, seed=9)
+    try:
+        with engine.connect() as connection:
+            stage(connection, kept)  # autobegins, as execute() would: BEGIN, then the check
+            connection.commit()
+            stage(connection, dropped)
+            connection.rollback()
+    finally:
+        engine.dispose()
+    assert rows(url) == [(kept.id, None)]
+
+
+def test_sqlalchemy_async_in_autocommit_is_refused(outbox_url: str) -> None:
+    asyncio_ext = pytest.importorskip("sqlalchemy.ext.asyncio")
+    url = outbox_url.replace("postgresql://", "postgresql+psycopg://", 1).replace(
+        "sqlite:///", "sqlite+aiosqlite:///", 1
+    )
+    event = next(iter(demo_events(1, seed=8)))
+
+    async def run() -> None:
+        engine = asyncio_ext.create_async_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as connection:
+                with pytest.raises(NoTransaction):
+                    await stage_async(connection, event)
+            async with asyncio_ext.AsyncSession(engine) as session:
+                with pytest.raises(NoTransaction):
+                    await stage_async(session, event)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    assert rows(outbox_url) == []
 
 
 def test_init_is_idempotent_and_prints_its_ddl(outbox_url: str) -> None:
