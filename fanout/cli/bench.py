@@ -75,7 +75,7 @@ def bench(
         typer.Option(
             "--depth", min=10, max=MAX_DEPTH, help="Endpoint throughput: queue depth kept while draining."
         ),
-    ] = 50,
+    ] = BenchConfig.depth,
     stub_messages: Annotated[
         int, typer.Option("--stub-messages", min=10, help="Stub client CPU: messages per run.")
     ] = BenchConfig.stub_messages,
@@ -89,23 +89,23 @@ def bench(
     ] = BenchConfig.instruction_messages,
     publish_events: Annotated[
         int, typer.Option("--publish-events", min=10, help="Stub publishing: events per batched run.")
-    ] = 5000,
+    ] = BenchConfig.publish_events,
     publish_latency: Annotated[
         float,
         typer.Option("--publish-latency-ms", min=0, max=1000, help="Stub publishing: latency per call."),
-    ] = 20.0,
+    ] = BenchConfig.publish_latency_ms,
     rounds: Annotated[
         int, typer.Option("--rounds", min=1, max=50, help="Runs of each measured kind, interleaved.")
-    ] = 3,
+    ] = BenchConfig.rounds,
     peers: Annotated[
         bool, typer.Option("--peers", help="Also measure other SQS consumer libraries (bench-peers extra).")
     ] = False,
     rate: Annotated[
         float, typer.Option("--rate", min=0.1, max=1000, help="Latency phase: events published per second.")
-    ] = 20.0,
+    ] = BenchConfig.rate,
     seconds: Annotated[
         float, typer.Option("--seconds", min=0.5, max=3600, help="Latency phase: how long to publish.")
-    ] = 10.0,
+    ] = BenchConfig.seconds,
     soak: Annotated[
         int | None,
         typer.Option(
@@ -120,19 +120,23 @@ def bench(
         list[Phase] | None,
         typer.Option("--only", help="Run only this phase (repeatable)."),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the demo events.")] = 7,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the demo events.")] = BenchConfig.seed,
     instructions: Annotated[
-        bool | None,
+        bool,
         typer.Option(
-            "--instructions/--no-instructions",
-            help="Count instructions per message on the stub under valgrind (deterministic). "
-            "Default: when valgrind is installed; --instructions requires it.",
-            show_default=False,
+            "--instructions",
+            help="Require the instructions phase (valgrind; by default it runs when valgrind is installed).",
         ),
-    ] = None,
+    ] = False,
+    no_instructions: Annotated[
+        bool, typer.Option("--no-instructions", help="Skip the instructions phase (valgrind).")
+    ] = False,
 ) -> None:
     """Benchmark the consumer runtime and the publishers on one endpoint; targets are shown, not enforced."""
-    phases = resolve_phases(frozenset(only) if only else DEFAULT_PHASES, instructions, explicit=bool(only))
+    if instructions and no_instructions:
+        raise ConfigurationError("--instructions and --no-instructions contradict each other: give one")
+    wanted = True if instructions else False if no_instructions else None
+    phases = resolve_phases(frozenset(only) if only else DEFAULT_PHASES, wanted, explicit=bool(only))
     _check_endpoint(phases)
     config = BenchConfig(
         messages=messages,

@@ -232,3 +232,15 @@ def test_instructions_without_valgrind_fail_in_one_line(tmp_path: Path) -> None:
     assert completed.returncode == 1  # a configuration error, like --peers without the libraries
     assert completed.stderr.startswith("fanout: error: ") and completed.stderr.count("\n") == 1
     assert "valgrind" in completed.stderr
+
+
+def test_instructions_and_no_instructions_together_fail_in_one_line() -> None:
+    completed = subprocess.run(
+        [*CLI, "bench", "--instructions", "--no-instructions"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 1 and completed.stderr.count("\n") == 1
+    assert "contradict" in completed.stderr
