@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import boto3
 from aiobotocore.session import get_session
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -26,6 +28,10 @@ if TYPE_CHECKING:
     from types_aiobotocore_sqs import SQSClient as AioSQSClient
 
 Service = Literal["sns", "sqs", "s3"]
+
+#: What a failed AWS call raises: the service's error, the SDK's (connection, timeout, ...), or an
+#: answer that is not AWS's at all (an HTML error page from a proxy or a wrong endpoint).
+AWS_CALL_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError, ResponseParserError)
 
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 4},

@@ -6,9 +6,7 @@ from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from fanout.aws import async_client
+from fanout.aws import AWS_CALL_ERRORS, async_client
 from fanout.contract.envelope import CloudEvent
 from fanout.topology import Topology, declared_topology
 from producer.delays import Delay, with_delay
@@ -123,7 +121,7 @@ class AsyncPublisher:
         try:
             await self._store(batch.uploads)
             response = await sns.publish_batch(**batch.request)
-        except (ClientError, BotoCoreError) as error:
+        except AWS_CALL_ERRORS as error:
             run.abort(batch, error)
             return False
         run.record(batch, response)

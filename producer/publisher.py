@@ -4,9 +4,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from fanout.aws import sync_client
+from fanout.aws import AWS_CALL_ERRORS, sync_client
 from fanout.contract.envelope import CloudEvent
 from fanout.topology import Topology, declared_topology
 from producer.delays import Delay, with_delay
@@ -63,7 +61,7 @@ class Publisher:
             try:
                 self._store(batch.uploads)
                 response = self._sns.publish_batch(**batch.request)
-            except (ClientError, BotoCoreError) as error:
+            except AWS_CALL_ERRORS as error:
                 run.abort(batch, error)
             else:
                 run.record(batch, response)

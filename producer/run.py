@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fanout.contract.envelope import CloudEvent
+from fanout.redaction import log_safe
 from producer.batching import plan_batches
 from producer.entries import Offload, PublishEntry, build_entries
 from producer.options import PublishOptions
@@ -123,11 +124,12 @@ class PublishRun:
 
     def abort(self, batch: Batch, error: BaseException) -> None:
         """A whole call failed (after the SDK's own retries): fail its entries, send nothing more."""
+        text = log_safe(str(error))  # one line: an endpoint's HTML error page spans many
         for item in batch.members:
-            self._settle(item, error=str(error))
+            self._settle(item, error=text)
         unsent = [item for _, queued in self._queued for item in queued] + self._to_send
         for item in unsent:
-            self._settle(item, error=f"not sent: an earlier PublishBatch call failed: {error}")
+            self._settle(item, error=f"not sent: an earlier PublishBatch call failed: {text}")
         self._queued.clear()
         self._to_send = []
 

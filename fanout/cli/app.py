@@ -8,6 +8,7 @@ import typer
 
 from fanout.cli.lazy import MISSING_EXTRA_EXIT, LazyCommand, LazyGroup, MissingExtra, missing_extra
 from fanout.errors import ConfigurationError, FanoutError
+from fanout.redaction import log_safe
 
 
 class FanoutGroup(LazyGroup):
@@ -119,6 +120,7 @@ def check_endpoint_url(url: str) -> None:
 def describe(error: BaseException) -> str:
     """One readable line for an error the user can act on."""
     from botocore.exceptions import ClientError, NoCredentialsError
+    from botocore.parsers import ResponseParserError
     from pydantic import ValidationError
 
     if isinstance(error, NoCredentialsError):
@@ -132,12 +134,21 @@ def describe(error: BaseException) -> str:
         )
     if isinstance(error, ClientError):
         details = error.response.get("Error", {})
-        return f"{error.operation_name}: {details.get('Code', 'Error')}: {details.get('Message', '')}".strip()
+        message = first_line(str(details.get("Message", "")))  # an HTML error page spans many
+        return f"{error.operation_name}: {details.get('Code', 'Error')}: {message}".strip()
+    if isinstance(error, ResponseParserError):
+        endpoint = os.environ.get("AWS_ENDPOINT_URL", "the AWS endpoint")
+        return f"{endpoint} did not answer as AWS does: {first_line(str(error))}"
     if isinstance(error, ValidationError):
         from fanout.contract.registry import summarize_validation_error
 
         return f"invalid settings: {summarize_validation_error(error)}"
     return str(error) or type(error).__name__
+
+
+def first_line(text: str) -> str:
+    """The first non-blank line of `text` (empty when there is none)."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -162,12 +173,13 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as error:
         if not is_user_error(error):
             raise
-        print(f"fanout: error: {describe(error)}", file=sys.stderr)
+        print(f"fanout: error: {log_safe(describe(error), MAX_ERROR_TEXT)}", file=sys.stderr)
         sys.exit(1)
     if isinstance(result, int) and result:
         sys.exit(result)
 
 
+MAX_ERROR_TEXT = 600  # characters of the one error line (an endpoint's error page can be pages long)
 GLOBAL_OPTIONS_WITH_VALUES = {"--endpoint-url", "--region", "--env"}
 
 
@@ -187,6 +199,7 @@ def is_user_error(error: Exception) -> bool:
     if isinstance(error, FanoutError | OSError):
         return True
     from botocore.exceptions import BotoCoreError, ClientError  # loaded by then whenever AWS was called
+    from botocore.parsers import ResponseParserError
     from pydantic import ValidationError
 
-    return isinstance(error, ClientError | BotoCoreError | ValidationError)
+    return isinstance(error, ClientError | BotoCoreError | ResponseParserError | ValidationError)

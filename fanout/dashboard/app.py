@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from aiohttp import web
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from fanout.aws import sync_client
 from fanout.dashboard.dlq import browse, find_body
@@ -214,7 +215,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     except ClientError as error:
         details = error.response.get("Error", {})
         response = error_response(502, f"{error.operation_name}: {details.get('Code', 'Error')}")
-    except BotoCoreError as error:
+    except (BotoCoreError, ResponseParserError) as error:  # the latter: a non-AWS answer (an HTML page)
         response = error_response(502, type(error).__name__)
     response.headers.update(SECURITY_HEADERS)
     if request.path.startswith("/api/"):
