@@ -5,9 +5,11 @@ that server-side (progress from ListMessageMoveTasks). Where the endpoint lacks 
 limit is asked for, messages are copied: receive → send → delete, deleting only what was sent,
 with the `fanout_dlq_*` attributes stripped. The copy takes the same snapshot: it counts the
 DLQ at the start and moves no more than that; a message seen twice (its id, an id it was sent
-under, or a body it already moved — the consumer failed it again) ends the run and stays in the
-DLQ. A stop request (SIGINT/SIGTERM in the CLI) is honoured between batches, so an interrupted
-redrive loses and duplicates nothing; a rerun continues.
+under, or a body it already moved that reached the DLQ after the run started — the consumer failed
+it again) ends the run and stays in the DLQ. The same body dead-lettered twice before the run (one
+event failed twice) is two messages to move, not one that came back. A stop request
+(SIGINT/SIGTERM in the CLI) is honoured between batches, so an interrupted redrive loses and
+duplicates nothing; a rerun continues.
 
 `redrive()` is the entry point for the CLI and any other caller (the dashboard).
 """
@@ -113,12 +115,16 @@ class CopyProgress:
     moved_ids: list[str] = field(default_factory=list)
     seen_ids: set[str] = field(default_factory=set)
     moved_digests: set[str] = field(default_factory=set)
+    started_at: float = field(default_factory=time.time)  # wall clock, as SQS's SentTimestamp
 
     def seen_again(self, message: "MessageTypeDef") -> bool:
-        """Already received or sent under this id, or the same body already moved in this run."""
-        return message.get("MessageId", "") in self.seen_ids or body_digest(message.get("Body", "")) in (
-            self.moved_digests
-        )
+        """Already received or sent under this id, or a body already moved in this run that reached
+        the DLQ since the run started (a copy of it from before is another message to move)."""
+        if message.get("MessageId", "") in self.seen_ids:
+            return True
+        sent_ms = message.get("Attributes", {}).get("SentTimestamp", "")
+        sent_since = not sent_ms.isdigit() or int(sent_ms) / 1000 >= self.started_at
+        return sent_since and body_digest(message.get("Body", "")) in self.moved_digests
 
 
 def body_digest(body: str) -> str:
@@ -346,7 +352,9 @@ def redrive(
     returned = progress.returned
     if not returned and remaining and progress.moved_digests:  # already back after the last batch?
         sample = peek(sqs, queue.dlq.url, min(remaining, AGE_SAMPLE_SIZE), wait_s=0)
-        returned = sum(body_digest(letter.body) in progress.moved_digests for letter in sample)
+        back = [letter for letter in sample if letter.sent_at.timestamp() >= progress.started_at]
+        again = sum(body_digest(letter.body) in progress.moved_digests for letter in back)
+        returned = min(progress.moved, again)
     return RedriveResult(
         "copy",
         queue.dlq.name,

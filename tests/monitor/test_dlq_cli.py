@@ -4,7 +4,7 @@ import io
 import json
 
 import pytest
-from monitor_support import drain, put_dead_letters, visible
+from monitor_support import drain, put_dead_letters, shipped_body, visible
 
 from fanout.aws import sync_client
 from fanout.cli import main
@@ -102,6 +102,22 @@ def test_redrive_dry_run_moves_nothing_and_limit_and_rate_are_respected(
 
     assert run(["dlq", "redrive", "inventory", "--limit", "3", "--rate", "50"]) == 0
     assert (visible(dlq), visible(source)) == (4, 3)
+
+
+def test_one_event_dead_lettered_twice_is_two_messages_to_move_not_one_that_came_back(
+    fanout_topology: AppliedTopology, test_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dlq, source = fanout_topology.dlq_url("email"), fanout_topology.queue_url("email")
+    body, attributes = shipped_body("o-1")
+    for _ in range(2):  # the same event, the same body: it failed twice
+        sync_client("sqs").send_message(QueueUrl=dlq, MessageBody=body, MessageAttributes=attributes)  # type: ignore[arg-type]
+
+    first = redrive(dead_letter_queue("email"), limit=1)
+    assert (first.moved, first.returned, first.stopped) == (1, 0, StopReason.LIMIT)
+    assert run(["dlq", "redrive", "email"]) == 0
+    assert "came back" not in capsys.readouterr().err
+    assert visible(dlq) == 0
+    assert [m["Body"] for m in drain(source)] == [body, body]
 
 
 def test_interrupted_redrive_then_rerun_loses_nothing(
