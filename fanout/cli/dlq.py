@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from fanout.aws import sync_client
-from fanout.cli.output import console, err_console, print_json
+from fanout.cli.output import console, err_console, print_json, print_table
 from fanout.errors import ConfigurationError
 from fanout.topology.depth import read_depth
 from monitor.dlq.messages import AGE_SAMPLE_SIZE, oldest_age, peek
@@ -51,7 +51,7 @@ def list_dlqs(as_json: JsonOption = False) -> None:
     table = Table("consumer", "dlq", "depth", "oldest")
     for row in rows:
         table.add_row(str(row["consumer"]), str(row["dlq"]), str(row["depth"]), str(row["oldest"]))
-    console.print(table)
+    print_table(table)
 
 
 @app.command()
@@ -82,7 +82,9 @@ def show(
         print_json({"dlq": queue.dlq.name, "depth": depth, "messages": rows})
         return
     console.print(f"{queue.dlq.name}: {depth} message(s), showing {len(rows)}", markup=False)
-    table = Table("event type", "event id", "reason", "attempts", "first seen", "detail")
+    table = Table()
+    for column in ("event type", "event id", "reason", "attempts", "first seen", "detail"):
+        table.add_column(column, overflow="fold")  # ids and times whole, over lines if need be
     for row in rows:
         table.add_row(
             *(
@@ -90,7 +92,7 @@ def show(
                 for key in ("event_type", "event_id", "reason", "attempts", "first_seen", "detail")
             )
         )
-    console.print(table)
+    print_table(table)
     if depth:
         console.print(f"redrive with: {queue.command('redrive')}", markup=False)
 

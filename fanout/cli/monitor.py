@@ -7,7 +7,7 @@ import typer
 from pydantic_settings import SettingsError
 from rich.table import Table
 
-from fanout.cli.output import console, print_json
+from fanout.cli.output import console, print_json, print_table
 from fanout.errors import ConfigurationError
 from fanout.logs import configure_logging
 from monitor.runner import check_once, run_forever
@@ -100,7 +100,7 @@ def show(statuses: list[QueueStatus], as_json: bool) -> None:
             row["oldest"] or "-",
             alert,
         )
-    console.print(table)
+    print_table(table)
     for row in rows:
         if row["undelivered"]:
             console.print(

@@ -2,6 +2,9 @@
 
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from monitor_support import drain, put_dead_letters, shipped_body, visible
@@ -48,6 +51,20 @@ def test_show_decodes_without_consuming(
 
 
 @pytest.mark.conformance
+def test_show_on_a_narrow_terminal_points_to_json(fanout_topology: AppliedTopology, test_env: str) -> None:
+    put_dead_letters(fanout_topology.dlq_url("email"), 2)
+    shown = subprocess.run(
+        [sys.executable, "-m", "fanout.cli", "dlq", "show", "email"],
+        env={**os.environ, "COLUMNS": "80"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert all(len(line) <= 80 for line in shown.splitlines())
+    assert "--json prints the full values" in shown and "…" not in shown  # folded, not cut
+
+
 def test_show_limit_and_unknown_consumer(
     fanout_topology: AppliedTopology, test_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
