@@ -37,7 +37,7 @@ def check_valgrind() -> str:
     """valgrind's path; ConfigurationError (one line) when it is not installed."""
     path = valgrind_path()
     if path is None:
-        raise ConfigurationError("--instructions needs valgrind on PATH (apt-get install valgrind)")
+        raise ConfigurationError("the instructions phase needs valgrind on PATH (apt-get install valgrind)")
     return path
 
 

@@ -219,9 +219,10 @@ def table(results: BenchResults) -> Table:
     """The figures as a rich table."""
     endpoint = results.endpoint
     where = f"{endpoint.url} ({endpoint.kind})" if endpoint is not None else "stub only"
+    rounds = results.config.rounds
     title = (
-        f"fanout bench — {where}, {results.config.rounds} rounds per figure (median, low-high), "
-        f"{results.seconds:.0f} s"
+        f"fanout bench — {where}, {rounds} round{'' if rounds == 1 else 's'} per timed figure "
+        f"(median, low-high), {results.seconds:.0f} s"
     )
     grid = Table(title=title, title_justify="left")
     for column in ("figure", "measured", "target", "result"):

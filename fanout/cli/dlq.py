@@ -187,6 +187,7 @@ def _confirmed(question: str, dlq_name: str) -> bool:
         return typer.confirm(question)
     except typer.Abort as abort:
         if isinstance(abort.__context__, EOFError):
+            console.print()  # end the prompt's line
             raise ConfigurationError(
                 f"nothing purged: no answer on stdin to confirm purging {dlq_name} (pass --yes in scripts)"
             ) from None

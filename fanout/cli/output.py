@@ -9,7 +9,7 @@ from rich.table import Table
 UNBOUNDED_WIDTH = 10_000  # to measure a table's natural width
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # one message, one line: grep-able when piped
 
 
 def print_json(document: Any) -> None:

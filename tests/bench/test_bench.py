@@ -215,7 +215,9 @@ def test_without_valgrind_a_default_run_skips_instructions_and_says_so(
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no valgrind there
     assert resolve_phases(DEFAULT_PHASES, None, explicit=False) == DEFAULT_PHASES - {Phase.INSTRUCTIONS}
-    assert "instructions: skipped, valgrind is not installed" in capsys.readouterr().err
+    note = capsys.readouterr().err
+    assert "instructions: skipped, valgrind is not installed" in note
+    assert note.count("\n") == 1  # one line even when piped (not wrapped at 80 columns)
     assert resolve_phases(DEFAULT_PHASES, False, explicit=False) == DEFAULT_PHASES - {Phase.INSTRUCTIONS}
 
 

@@ -37,6 +37,8 @@ def test_no_answer_on_stdin_is_a_one_line_error_not_an_interruption(
         main(["dlq", "purge", "email"])
 
     assert exit_.value.code == 1  # not 130: nothing was interrupted
-    err = capsys.readouterr().err.split("[y/N]: ")[-1]  # after the prompt itself
+    captured = capsys.readouterr()
+    assert captured.out.endswith("[y/N]: \n")  # the prompt's line ended before the error
+    err = captured.err.split("[y/N]: ")[-1]  # after the prompt itself
     assert err.count("\n") == 1 and err.startswith("fanout: error: nothing purged") and "--yes" in err
     assert visible(dlq) == 2
