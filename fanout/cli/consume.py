@@ -35,11 +35,15 @@ def consume(
     name: Annotated[str, typer.Argument(help="The consumer service: email, inventory or analytics.")],
     concurrency: Annotated[
         int | None,
-        typer.Option("--concurrency", help="Handlers running at once (FANOUT_CONSUMER_CONCURRENCY)."),
+        typer.Option(
+            "--concurrency", min=1, max=1000, help="Handlers running at once (FANOUT_CONSUMER_CONCURRENCY)."
+        ),
     ] = None,
     wait: Annotated[
         int | None,
-        typer.Option("--wait", help="Long-poll wait in seconds, 0-20 (FANOUT_CONSUMER_WAIT_TIME_S)."),
+        typer.Option(
+            "--wait", min=0, max=20, help="Long-poll wait in seconds, 0-20 (FANOUT_CONSUMER_WAIT_TIME_S)."
+        ),
     ] = None,
     no_verify: Annotated[
         bool,

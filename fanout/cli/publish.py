@@ -1,6 +1,7 @@
 """`fanout publish`: one event from a JSON payload, many from NDJSON, or generated demo events."""
 
 import json
+from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
@@ -8,7 +9,7 @@ import typer
 from fanout.cli.output import err_console, print_json
 from fanout.contract.envelope import DEFAULT_SOURCE, CloudEvent
 from fanout.errors import FanoutError
-from producer.delays import parse_delay
+from producer.delays import InvalidDelay, parse_delay
 from producer.demo import demo_events
 from producer.entries import DEFAULT_MAX_MESSAGE_BYTES, LARGEST_MAX_MESSAGE_BYTES
 from producer.ndjson import EnvelopeDefaults, event_from_payload, parse_lines
@@ -21,6 +22,14 @@ SHOWN_INVALID_LINES = 5
 
 class InvalidInput(FanoutError):
     """The events to publish could not all be read; nothing was published."""
+
+
+def _duration(text: str) -> timedelta:
+    """--delay's value; a usage error (exit 2) when it is not a duration."""
+    try:
+        return parse_delay(text)
+    except InvalidDelay as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def publish(
@@ -65,9 +74,12 @@ def publish(
         ),
     ] = "",
     delay: Annotated[
-        str | None,
+        timedelta | None,
         typer.Option(
-            "--delay", help="Consumers handle the events no earlier than this from now: 90s, 5m, 1h30m."
+            "--delay",
+            parser=_duration,
+            metavar="DURATION",
+            help="Consumers handle the events no earlier than this from now: 90s, 5m, 1h30m.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print every result as JSON.")] = False,
@@ -82,11 +94,10 @@ def publish(
 
     --delay 90s makes consumers wait that long before handling them (the `notbefore` extension).
     """
-    wait = parse_delay(delay) if delay is not None else None
     defaults = EnvelopeDefaults(correlation_id=correlation_id, source=source)
     events = collect_events(event_type, data, file, demo, seed, skip_invalid, defaults)
     options = PublishOptions(max_message_bytes=max_message_bytes, payload_bucket=payload_bucket or None)
-    result = Publisher(options=options).publish_many(events, delay=wait)
+    result = Publisher(options=options).publish_many(events, delay=delay)
     show(result, as_json=as_json)
     result.raise_for_failures()
 

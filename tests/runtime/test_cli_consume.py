@@ -48,9 +48,20 @@ def test_unknown_consumer_is_one_readable_line(capsys: pytest.CaptureFixture[str
     assert_one_line_error(code, err, "unknown consumer 'billing'", "email")
 
 
-def test_invalid_settings_are_one_readable_line(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli(capsys, "consume", "email", "--wait", "60")
+def test_invalid_settings_are_one_readable_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FANOUT_CONSUMER_WAIT_TIME_S", "60")
+    code, _, err = run_cli(capsys, "consume", "email")
     assert_one_line_error(code, err, "invalid settings", "wait_time_s")
+
+
+@pytest.mark.parametrize("flag", [["--wait", "60"], ["--concurrency", "0"]])
+def test_an_out_of_range_flag_is_a_usage_error(flag: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "consume", "email", *flag)
+    assert code == 2  # like every other bad flag value
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"fanout: error: Invalid value for '{flag[0]}'")
 
 
 @pytest.mark.conformance
