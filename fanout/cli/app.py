@@ -10,6 +10,8 @@ from fanout.cli.lazy import MISSING_EXTRA_EXIT, LazyCommand, LazyGroup, MissingE
 from fanout.errors import ConfigurationError, FanoutError
 from fanout.redaction import log_safe
 
+MAX_ERROR_TEXT = 600  # characters of the one error line (an endpoint's error page can be pages long)
+
 
 class FanoutGroup(LazyGroup):
     """The sub-commands, imported when they run (`fanout --help` and `fanout status` stay light)."""
@@ -179,7 +181,6 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(result)
 
 
-MAX_ERROR_TEXT = 600  # characters of the one error line (an endpoint's error page can be pages long)
 GLOBAL_OPTIONS_WITH_VALUES = {"--endpoint-url", "--region", "--env"}
 
 
