@@ -1,5 +1,7 @@
 """Prometheus metrics of one relay, in a registry of its own."""
 
+import time
+
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from producer.outbox.store import OutboxStatus
@@ -18,6 +20,10 @@ class RelayMetrics:
             "Age of the oldest unpublished outbox row (0 when none).",
             registry=self.registry,
         )
+        # Aged at scrape time from the last status: a relay stuck between refreshes (a hung
+        # database, a long backoff) shows a growing age, not the one it last saw.
+        self._oldest_pending_since: float | None = None
+        self.oldest_pending_age.set_function(self._oldest_age)
         self.published = Counter(
             "fanout_outbox_published", "Outbox rows published by this relay.", registry=self.registry
         )
@@ -29,5 +35,11 @@ class RelayMetrics:
         )
 
     def observe(self, status: OutboxStatus) -> None:
+        """Take a fresh status of the outbox."""
         self.pending.set(status.pending)
-        self.oldest_pending_age.set(status.oldest_pending_age_s)
+        since = time.monotonic() - status.oldest_pending_age_s
+        self._oldest_pending_since = since if status.pending else None
+
+    def _oldest_age(self) -> float:
+        since = self._oldest_pending_since
+        return 0.0 if since is None else time.monotonic() - since
