@@ -29,6 +29,22 @@ def receive_at_least(
     return received
 
 
+def wait_until_visible(queue_url: str, count: int, timeout_s: float = 10.0) -> None:
+    """Until `count` messages are visible in the queue (SNS delivers asynchronously on AWS and
+    LocalStack). On a FIFO queue, receive only then: a group with a message in flight hides its
+    later messages, so one that arrives after the first receive would never be received."""
+    sqs = sync_client("sqs")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
+        if int(attributes["Attributes"]["ApproximateNumberOfMessages"]) >= count:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"fewer than {count} messages visible in {queue_url} after {timeout_s} s")
+
+
 def move_tasks_supported(dlq_arn: str) -> bool:
     """Whether the endpoint has StartMessageMoveTask and ListMessageMoveTasks (AWS, LocalStack; not moto)."""
     from botocore.exceptions import ClientError

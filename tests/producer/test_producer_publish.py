@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from conftest import Drain, FaultySns, MakeBlob, PublishMany
-from endpoint_support import receive_at_least
+from endpoint_support import receive_at_least, wait_until_visible
 
 from consumers.runtime.backoff import Exponential
 from fanout.aws import sync_client
@@ -226,6 +226,7 @@ def test_fifo_topic_orders_by_order_id_and_deduplicates_by_event_id(fanout_prefi
     publisher = Publisher(topic_arn=topic_arn)
     assert not publisher.publish_many(events).failed
     assert not publisher.publish_many(events[:1]).failed  # a re-send of the same event id
+    wait_until_visible(queue_url, 3)
     messages = receive_at_least(queue_url, 3, AttributeNames=["All"])
     held = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
     assert (held["ApproximateNumberOfMessages"], held["ApproximateNumberOfMessagesNotVisible"]) == ("0", "3")
