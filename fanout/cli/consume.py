@@ -31,18 +31,31 @@ def service_class(name: str) -> type[Service]:
     return SERVICES[name]
 
 
+def settings_bounds(field: str) -> dict[str, Any]:
+    """The flag bounds (`min`, `max`) of a ConsumerSettings field: the settings' own, not a copy."""
+    metadata: list[Any] = ConsumerSettings.model_fields[field].metadata  # pydantic's Ge/Le markers
+    return {
+        "min": next(item.ge for item in metadata if hasattr(item, "ge")),
+        "max": next(item.le for item in metadata if hasattr(item, "le")),
+    }
+
+
 def consume(
     name: Annotated[str, typer.Argument(help="The consumer service: email, inventory or analytics.")],
     concurrency: Annotated[
         int | None,
         typer.Option(
-            "--concurrency", min=1, max=1000, help="Handlers running at once (FANOUT_CONSUMER_CONCURRENCY)."
+            "--concurrency",
+            **settings_bounds("concurrency"),
+            help="Handlers running at once (FANOUT_CONSUMER_CONCURRENCY).",
         ),
     ] = None,
     wait: Annotated[
         int | None,
         typer.Option(
-            "--wait", min=0, max=20, help="Long-poll wait in seconds, 0-20 (FANOUT_CONSUMER_WAIT_TIME_S)."
+            "--wait",
+            **settings_bounds("wait_time_s"),
+            help="Long-poll wait in seconds, 0-20 (FANOUT_CONSUMER_WAIT_TIME_S).",
         ),
     ] = None,
     no_verify: Annotated[
