@@ -2,10 +2,11 @@
 
 botocore's `QuerySerializer` walks the input shape anew for every value of every call: a method
 name formatted and looked up with `getattr`, serialized names read from the shape's dicts. An SNS
-PublishBatch of 10 events holds about 160 values; serializing it cost ~35 µs per event, the largest
-single share of a publisher's CPU. Here each shape gets one writer function, built on first use
-from the same rules and cached; scalars other than text and numbers (booleans, timestamps, blobs,
-floats) still go through botocore's own methods. The output is the same dict of parameters.
+PublishBatch of 10 events holds about 160 values; planning the walk once saves about 7 % of the
+AsyncPublisher's instructions per event (callgrind, on the bench stub). Here each shape gets one
+writer function, built on first use from the same rules and cached; scalars other than text and
+numbers (booleans, timestamps, blobs, floats) still go through botocore's own methods. The output
+is the same dict of parameters.
 """
 
 from collections.abc import Callable
