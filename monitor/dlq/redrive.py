@@ -123,8 +123,12 @@ class CopyProgress:
         if message.get("MessageId", "") in self.seen_ids:
             return True
         sent_ms = message.get("Attributes", {}).get("SentTimestamp", "")
-        sent_since = not sent_ms.isdigit() or int(sent_ms) / 1000 >= self.started_at
-        return sent_since and body_digest(message.get("Body", "")) in self.moved_digests
+        return self.came_back(message.get("Body", ""), int(sent_ms) / 1000 if sent_ms.isdigit() else None)
+
+    def came_back(self, body: str, sent_at_s: float | None) -> bool:
+        """A body moved in this run that reached the DLQ since the run started (None: when unknown)."""
+        sent_since = sent_at_s is None or sent_at_s >= self.started_at
+        return sent_since and body_digest(body) in self.moved_digests
 
 
 def body_digest(body: str) -> str:
@@ -352,8 +356,7 @@ def redrive(
     returned = progress.returned
     if not returned and remaining and progress.moved_digests:  # already back after the last batch?
         sample = peek(sqs, queue.dlq.url, min(remaining, AGE_SAMPLE_SIZE), wait_s=0)
-        back = [letter for letter in sample if letter.sent_at.timestamp() >= progress.started_at]
-        again = sum(body_digest(letter.body) in progress.moved_digests for letter in back)
+        again = sum(progress.came_back(letter.body, letter.sent_at.timestamp()) for letter in sample)
         returned = min(progress.moved, again)
     return RedriveResult(
         "copy",
